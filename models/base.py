@@ -1,0 +1,302 @@
+"""The plumbing every GAN family shares; no algorithm of its own.
+
+A family builds its `generator` and `discriminator` as functional Keras models,
+passes them to `GAN.__init__`, and states its algorithm in `train_step` with the
+helpers below: latent and label sampling, conditional calls, one optimizer step,
+the generator's moving average and the loss trackers.
+"""
+
+import keras
+import tensorflow as tf
+
+from zoo import losses
+from zoo.errors import ZooError
+
+# Losses whose discriminator output is the logit of a probability: D(x) is
+# reported as sigmoid(logit). For the others (Wasserstein, hinge, least
+# squares) the raw output is the meaningful score.
+_PROBABILITY_LOSSES = ("minimax", "non_saturating")
+
+
+class GAN(keras.Model):
+    """Base class of every GAN family.
+
+    Args:
+        generator: functional model mapping latents (and, when `num_classes > 0`,
+            int labels) to samples in [-1, 1].
+        discriminator: functional model mapping samples (and labels) to one
+            logit per sample.
+        latent_dim: size of the latent vector z.
+        loss: adversarial loss, a name from `zoo.losses.ADVERSARIAL_LOSSES`
+            (`"minimax"`, `"non_saturating"`, `"wasserstein"`, `"hinge"`,
+            `"least_squares"`). Defaults to `"non_saturating"`.
+        num_classes: number of classes for class-conditional models;
+            `0` means unconditional. Defaults to `0`.
+        d_steps: discriminator updates per generator update (`k` in Goodfellow
+            et al. 2014, Algorithm 1). A training batch holds `d_steps` real
+            minibatches, one per discriminator update. Defaults to `1`.
+        ema_decay: decay of an exponential moving average of the generator's
+            weights, kept in `ema_generator` and used for sampling and export;
+            `0` keeps no average. Defaults to `0`.
+        seed: seed of the generator of training latents and labels; `None`
+            draws one. Defaults to `None`.
+        name: model name. Defaults to the class name in snake_case.
+    """
+
+    # Names of the Mean trackers that `train_step` reports; families that log
+    # more (a penalty, a fade-in alpha) extend this tuple.
+    metric_names = ("d_loss", "g_loss", "d_real", "d_fake")
+
+    def __init__(
+        self,
+        generator,
+        discriminator,
+        *,
+        latent_dim,
+        loss="non_saturating",
+        num_classes=0,
+        d_steps=1,
+        ema_decay=0.0,
+        seed=None,
+        name=None,
+    ):
+        super().__init__(name=name)
+        self.d_loss_fn, self.g_loss_fn = losses.get_adversarial_loss(loss)
+        # Not `self.loss`: keras.Model.compile owns that attribute.
+        self.adversarial_loss = loss
+        _check_positive_int("latent_dim", latent_dim)
+        _check_positive_int("d_steps", d_steps)
+        if num_classes < 0:
+            raise ZooError(f"num_classes must be >= 0 (0 means unconditional), got {num_classes}")
+        if not 0.0 <= ema_decay < 1.0:
+            raise ZooError(f"ema_decay must be in [0, 1), got {ema_decay}")
+        if num_classes and len(generator.inputs) != 2:
+            raise ZooError(
+                f"{type(self).__name__} is unconditional here; leave num_classes at 0"
+            )
+        self.latent_dim = int(latent_dim)
+        self.num_classes = int(num_classes)
+        self.d_steps = int(d_steps)
+        self.ema_decay = float(ema_decay)
+        self.seed = seed
+        self.generator = generator
+        self.discriminator = discriminator
+        self.ema_generator = self._copy_generator() if self.ema_decay else None
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.trackers = {n: keras.metrics.Mean(name=n) for n in self.metric_names}
+        # The networks are built functional models, so the GAN's variables all
+        # exist now; Keras needs to know, e.g. to load weights into a fresh one.
+        self.built = True
+
+    # ----------------------------------------------------------------- config
+
+    def get_config(self):
+        """The constructor arguments; families add their own."""
+        return {
+            "name": self.name,
+            "latent_dim": self.latent_dim,
+            "loss": self.adversarial_loss,
+            "num_classes": self.num_classes,
+            "d_steps": self.d_steps,
+            "ema_decay": self.ema_decay,
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    @property
+    def image_shape(self):
+        """Shape of one sample, without the batch dimension."""
+        return tuple(self.generator.output_shape[1:])
+
+    @property
+    def conditional(self):
+        return self.num_classes > 0
+
+    # ---------------------------------------------------------------- compile
+
+    def default_optimizers(self):
+        """Returns `(d_optimizer, g_optimizer)` used when `compile` gets none.
+
+        Families override this with their paper's settings.
+        """
+        return keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5)
+
+    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
+        """Configures the two optimizers.
+
+        Args:
+            d_optimizer: optimizer of the discriminator. Defaults to the
+                family's `default_optimizers()`.
+            g_optimizer: optimizer of the generator. Defaults likewise.
+            **kwargs: passed to `keras.Model.compile` (e.g. `steps_per_execution`).
+        """
+        d_default, g_default = self.default_optimizers()
+        self.d_optimizer = d_optimizer or d_default
+        self.g_optimizer = g_optimizer or g_default
+        # Building the slots now makes saved optimizer state loadable into a
+        # fresh model and lets tf.distribute mirror them.
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
+        # Keras' own `optimizer` would otherwise be an unused RMSprop; making it
+        # the generator's gives `model.optimizer.iterations` = generator steps,
+        # the step count that callbacks and TensorBoard read.
+        super().compile(optimizer=self.g_optimizer, **kwargs)
+
+    def get_compile_config(self):
+        # Without this pair, `keras.saving.load_model` silently returns the
+        # model without its optimizers.
+        return {
+            "d_optimizer": keras.optimizers.serialize(self.d_optimizer),
+            "g_optimizer": keras.optimizers.serialize(self.g_optimizer),
+        }
+
+    def compile_from_config(self, config):
+        self.compile(
+            d_optimizer=_as_optimizer(config["d_optimizer"]),
+            g_optimizer=_as_optimizer(config["g_optimizer"]),
+        )
+
+    # ------------------------------------------------------ sampling helpers
+
+    def sample_latents(self, batch_size):
+        """Draws training latents z ~ N(0, I) from the model's seeded generator."""
+        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+
+    def sample_labels(self, batch_size):
+        """Draws uniform class labels for conditional models; `None` otherwise."""
+        if not self.conditional:
+            return None
+        return keras.random.randint(
+            (batch_size,), 0, self.num_classes, seed=self.seed_generator, dtype="int32"
+        )
+
+    def generate_images(self, latents, labels=None, training=False, generator=None):
+        """Runs `generator` (default: the trained one) on latents and labels."""
+        generator = generator or self.generator
+        if self.conditional:
+            return generator([latents, labels], training=training)
+        return generator(latents, training=training)
+
+    def discriminate(self, samples, labels=None, training=False):
+        """Returns the discriminator's logits, shape `(batch, 1)`."""
+        if self.conditional:
+            return self.discriminator([samples, labels], training=training)
+        return self.discriminator(samples, training=training)
+
+    @property
+    def sampling_generator(self):
+        """The generator that samples and exports use: the EMA copy if kept."""
+        return self.ema_generator if self.ema_generator is not None else self.generator
+
+    def call(self, inputs, training=False):
+        """Maps latents (or `(latents, labels)`) to samples in [-1, 1].
+
+        Uses the EMA generator when the model keeps one: this is what exports
+        and `generate` serve.
+        """
+        latents, labels = (inputs, None) if not self.conditional else inputs
+        return self.generate_images(latents, labels, training, self.sampling_generator)
+
+    def generate(self, num_samples=None, latents=None, labels=None, seed=None):
+        """Samples images in [-1, 1] as a numpy array.
+
+        Args:
+            num_samples: how many samples to draw when `latents` is `None`.
+            latents: float array `(n, latent_dim)`; drawn from `seed` if `None`.
+            labels: int array `(n,)` for conditional models; defaults to the
+                classes in turn, so a grid shows every class.
+            seed: int seed of the latents; the same seed gives the same
+                samples, without touching the training generator's state.
+
+        Example:
+            >>> images = gan.generate(16, seed=0)  # (16, H, W, C) in [-1, 1]
+        """
+        if latents is None:
+            if num_samples is None:
+                raise ZooError("generate needs num_samples or latents")
+            latents = keras.random.normal(
+                (num_samples, self.latent_dim),
+                seed=keras.random.SeedGenerator(seed) if seed is not None else None,
+            )
+        latents = tf.convert_to_tensor(latents, tf.float32)
+        if latents.shape.rank != 2 or latents.shape[-1] != self.latent_dim:
+            raise ZooError(
+                f"latents must have shape (n, {self.latent_dim}), got {tuple(latents.shape)}"
+            )
+        if self.conditional:
+            if labels is None:
+                labels = tf.range(tf.shape(latents)[0]) % self.num_classes
+            return self((latents, tf.cast(labels, tf.int32))).numpy()
+        return self(latents).numpy()
+
+    # ------------------------------------------------------ training helpers
+
+    def split_real_batches(self, data):
+        """Splits a training batch into `d_steps` (images, labels) minibatches.
+
+        `data` is images or `(images, labels)`; labels are `None` for
+        unconditional models.
+        """
+        images, labels = data if isinstance(data, (tuple, list)) else (data, None)
+        if not self.conditional:
+            labels = None
+        if self.d_steps == 1:
+            return [(images, labels)]
+        image_chunks = tf.split(images, self.d_steps)
+        label_chunks = tf.split(labels, self.d_steps) if labels is not None else [None] * self.d_steps
+        return list(zip(image_chunks, label_chunks))
+
+    def minimize(self, optimizer, tape, loss, network):
+        """One optimizer step on `network`'s trainable weights."""
+        variables = network.trainable_variables
+        gradients = tape.gradient(loss, variables)
+        optimizer.apply_gradients(zip(gradients, variables))
+
+    def discriminator_score(self, logits):
+        """The batch mean of D's output as logged: D(x) as a probability for
+        the minimax and non-saturating losses, the raw score otherwise."""
+        if self.adversarial_loss in _PROBABILITY_LOSSES:
+            return tf.reduce_mean(tf.sigmoid(logits))
+        return tf.reduce_mean(logits)
+
+    def update_ema(self):
+        """Moves `ema_generator` towards the generator (no-op without EMA)."""
+        if self.ema_generator is None:
+            return
+        for average, weight in zip(self.ema_generator.weights, self.generator.weights):
+            if weight.trainable:
+                average.assign(self.ema_decay * average + (1.0 - self.ema_decay) * weight)
+            else:
+                # Batch-norm statistics are copied, not averaged.
+                average.assign(weight)
+
+    def _copy_generator(self):
+        copy = keras.models.clone_model(self.generator)
+        copy.name = "ema_generator"
+        copy.set_weights(self.generator.get_weights())
+        copy.trainable = False
+        return copy
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def update_metrics(self, **values):
+        """Updates the named trackers and returns every tracker's mean."""
+        for name, value in values.items():
+            self.trackers[name].update_state(value)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+
+def _check_positive_int(name, value):
+    if int(value) != value or value < 1:
+        raise ZooError(f"{name} must be a positive integer, got {value!r}")
+
+
+def _as_optimizer(config):
+    if isinstance(config, keras.optimizers.Optimizer):
+        return config
+    return keras.optimizers.deserialize(config)

@@ -1,0 +1,131 @@
+"""The original GAN: Goodfellow et al. 2014, with MLP networks.
+
+`VanillaGAN.train_step` is Algorithm 1 of the paper: `d_steps` discriminator
+updates, each on a fresh minibatch of real data and of noise, then one generator
+update. Other families that play this game with other networks or losses
+(DCGAN, WGAN-GP) reuse this `train_step` rather than copy it.
+"""
+
+import math
+
+import keras
+import tensorflow as tf
+
+from models.base import GAN
+from zoo.registry import register_model
+
+@register_model("vanilla_gan")
+class VanillaGAN(GAN):
+    """Generative adversarial network with multilayer-perceptron networks.
+
+    Works on images (flattened internally, tanh output in [-1, 1]) and on
+    low-dimensional points such as the 2-D mixtures `ring8` and `grid25`
+    (linear output).
+
+    Args:
+        image_shape: shape of one sample: `(H, W, C)` for images, `(2,)` for
+            2-D points. Defaults to `(28, 28, 1)`.
+        latent_dim: size of z. Defaults to `100`.
+        hidden_dims: widths of the hidden layers of both networks (the
+            discriminator uses them in reverse). Defaults to `(256, 512)`.
+        activation: hidden activation, any Keras name (`"tanh"` in the
+            mode-collapse papers' setting). Defaults to `"leaky_relu"`.
+        output_activation: generator output; `None` picks `"tanh"` for images
+            (rank 3) and linear for points. Defaults to `None`.
+        **kwargs: `GAN` arguments: `loss` (`"minimax"`: the generator
+            minimizes log(1 - D(G(z))); `"non_saturating"`, the default: it
+            maximizes log D(G(z)); or another from `zoo.losses`), `d_steps`
+            (k of Algorithm 1), `num_classes`, `ema_decay`, `seed`, `name`.
+
+    Example:
+        >>> gan = zoo.build("vanilla_gan", image_shape=(2,), loss="minimax", d_steps=2)
+
+    Reference:
+        Goodfellow et al. 2014, https://arxiv.org/abs/1406.2661
+    """
+
+    def __init__(
+        self,
+        image_shape=(28, 28, 1),
+        latent_dim=100,
+        hidden_dims=(256, 512),
+        activation="leaky_relu",
+        output_activation=None,
+        **kwargs,
+    ):
+        image_shape = tuple(int(d) for d in image_shape)
+        hidden_dims = tuple(int(d) for d in hidden_dims)
+        if output_activation is None:
+            output_activation = "tanh" if len(image_shape) == 3 else "linear"
+        super().__init__(
+            generator=mlp_generator(
+                image_shape, latent_dim, hidden_dims, activation, output_activation
+            ),
+            discriminator=mlp_discriminator(image_shape, hidden_dims[::-1], activation),
+            latent_dim=latent_dim,
+            **kwargs,
+        )
+        self.hidden_dims = hidden_dims
+        self.activation = activation
+        self.output_activation = output_activation
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "image_shape": self.image_shape,
+            "hidden_dims": self.hidden_dims,
+            "activation": self.activation,
+            "output_activation": self.output_activation,
+        }
+
+    def train_step(self, data):
+        # Discriminator update, k = d_steps times (Algorithm 1's inner loop):
+        # each on its own real minibatch and fresh noise.
+        for real_images, real_labels in self.split_real_batches(data):
+            batch_size = tf.shape(real_images)[0]
+            fake_labels = self.sample_labels(batch_size)
+            fake_images = self.generate_images(
+                self.sample_latents(batch_size), fake_labels, training=True
+            )
+            with tf.GradientTape() as tape:
+                real_logits = self.discriminate(real_images, real_labels, training=True)
+                fake_logits = self.discriminate(fake_images, fake_labels, training=True)
+                d_loss = self.d_loss_fn(real_logits, fake_logits)
+            self.minimize(self.d_optimizer, tape, d_loss, self.discriminator)
+
+        # Generator update, on fresh noise.
+        fake_labels = self.sample_labels(batch_size)
+        latents = self.sample_latents(batch_size)
+        with tf.GradientTape() as tape:
+            fake_images = self.generate_images(latents, fake_labels, training=True)
+            g_loss = self.g_loss_fn(self.discriminate(fake_images, fake_labels, training=True))
+        self.minimize(self.g_optimizer, tape, g_loss, self.generator)
+        self.update_ema()
+
+        return self.update_metrics(
+            d_loss=d_loss,
+            g_loss=g_loss,
+            d_real=self.discriminator_score(real_logits),
+            d_fake=self.discriminator_score(fake_logits),
+        )
+
+
+def mlp_generator(image_shape, latent_dim, hidden_dims, activation, output_activation):
+    """An MLP from z to a sample of `image_shape`."""
+    latents = keras.Input((latent_dim,), name="latents")
+    x = latents
+    for width in hidden_dims:
+        x = keras.layers.Dense(width, activation=activation)(x)
+    x = keras.layers.Dense(math.prod(image_shape), activation=output_activation)(x)
+    samples = keras.layers.Reshape(image_shape)(x)
+    return keras.Model(latents, samples, name="generator")
+
+
+def mlp_discriminator(image_shape, hidden_dims, activation):
+    """An MLP from a sample of `image_shape` to one logit."""
+    samples = keras.Input(image_shape, name="samples")
+    x = keras.layers.Flatten()(samples)
+    for width in hidden_dims:
+        x = keras.layers.Dense(width, activation=activation)(x)
+    logits = keras.layers.Dense(1)(x)
+    return keras.Model(samples, logits, name="discriminator")
