@@ -2,9 +2,12 @@
 
 A family builds its `generator` and `discriminator` as functional Keras models,
 passes them to `GAN.__init__`, and states its algorithm in `train_step` with the
-helpers below: latent and label sampling, conditional calls, one optimizer step,
-the generator's moving average and the loss trackers.
+helpers below: latent and label sampling, conditional calls, the discriminator's penalties,
+one optimizer step, the generator's moving average and the loss trackers.
 """
+
+import math
+import numbers
 
 import keras
 import tensorflow as tf
@@ -38,6 +41,15 @@ class GAN(keras.Model):
         ema_decay: decay of an exponential moving average of the generator's
             weights, kept in `ema_generator` and used for sampling and export;
             `0` keeps no average. Defaults to `0`.
+        gp_weight: weight of the WGAN-GP gradient penalty
+            (`zoo.losses.gradient_penalty`); `0` turns it off. Defaults to `0`.
+        r1_gamma: gamma of the R1 penalty on real data
+            (`zoo.losses.r1_penalty`); `0` turns it off. Defaults to `0`.
+        r2_gamma: gamma of the R2 penalty on generated data
+            (`zoo.losses.r2_penalty`); `0` turns it off. Defaults to `0`.
+        clip_value: the original WGAN's weight clipping bound
+            (`zoo.losses.clip_weights`), only with `loss="wasserstein"` and
+            without `gp_weight`; `0` turns it off. Defaults to `0`.
         seed: seed of the generator of training latents and labels; `None`
             draws one. Defaults to `None`.
         name: model name. Defaults to the class name in snake_case.
@@ -45,7 +57,7 @@ class GAN(keras.Model):
 
     # Names of the Mean trackers that `train_step` reports; families that log
     # more (a penalty, a fade-in alpha) extend this tuple.
-    metric_names = ("d_loss", "g_loss", "d_real", "d_fake")
+    metric_names = ("d_loss", "g_loss", "d_real", "d_fake", "d_penalty")
 
     def __init__(
         self,
@@ -57,6 +69,10 @@ class GAN(keras.Model):
         num_classes=0,
         d_steps=1,
         ema_decay=0.0,
+        gp_weight=0.0,
+        r1_gamma=0.0,
+        r2_gamma=0.0,
+        clip_value=0.0,
         seed=None,
         name=None,
     ):
@@ -74,10 +90,17 @@ class GAN(keras.Model):
             raise ZooError(
                 f"{type(self).__name__} is unconditional here; leave num_classes at 0"
             )
+        _check_regularization(
+            type(self).__name__, discriminator, loss, gp_weight, r1_gamma, r2_gamma, clip_value
+        )
         self.latent_dim = int(latent_dim)
         self.num_classes = int(num_classes)
         self.d_steps = int(d_steps)
         self.ema_decay = float(ema_decay)
+        self.gp_weight = float(gp_weight)
+        self.r1_gamma = float(r1_gamma)
+        self.r2_gamma = float(r2_gamma)
+        self.clip_value = float(clip_value)
         self.seed = seed
         self.generator = generator
         self.discriminator = discriminator
@@ -99,6 +122,10 @@ class GAN(keras.Model):
             "num_classes": self.num_classes,
             "d_steps": self.d_steps,
             "ema_decay": self.ema_decay,
+            "gp_weight": self.gp_weight,
+            "r1_gamma": self.r1_gamma,
+            "r2_gamma": self.r2_gamma,
+            "clip_value": self.clip_value,
             "seed": self.seed,
         }
 
@@ -255,6 +282,28 @@ class GAN(keras.Model):
         gradients = tape.gradient(loss, variables)
         optimizer.apply_gradients(zip(gradients, variables))
 
+    def discriminator_penalty(self, real_images, real_labels, fake_images, fake_labels):
+        """The weighted sum of the active gradient penalties; `0.0` if none.
+
+        Call it inside the discriminator's tape: the penalties depend on the
+        discriminator's weights through its input gradients.
+        """
+
+        def discriminator_fn(labels):
+            return lambda samples: self.discriminate(samples, labels, training=True)
+
+        penalty = 0.0
+        if self.gp_weight:
+            # Labels cannot be interpolated; the real ones follow the data.
+            penalty += self.gp_weight * losses.gradient_penalty(
+                discriminator_fn(real_labels), real_images, fake_images, self.seed_generator
+            )
+        if self.r1_gamma:
+            penalty += self.r1_gamma * losses.r1_penalty(discriminator_fn(real_labels), real_images)
+        if self.r2_gamma:
+            penalty += self.r2_gamma * losses.r2_penalty(discriminator_fn(fake_labels), fake_images)
+        return penalty
+
     def discriminator_score(self, logits):
         """The batch mean of D's output as logged: D(x) as a probability for
         the minimax and non-saturating losses, the raw score otherwise."""
@@ -294,6 +343,42 @@ class GAN(keras.Model):
 def _check_positive_int(name, value):
     if int(value) != value or value < 1:
         raise ZooError(f"{name} must be a positive integer, got {value!r}")
+
+
+def _check_regularization(family, discriminator, loss, gp_weight, r1_gamma, r2_gamma, clip_value):
+    """Rejects negative weights and the combinations that make no sense."""
+    weights = {"gp_weight": gp_weight, "r1_gamma": r1_gamma, "r2_gamma": r2_gamma}
+    for name, value in {**weights, "clip_value": clip_value}.items():
+        if not (isinstance(value, numbers.Real) and math.isfinite(value) and value >= 0):
+            raise ZooError(f"{name} must be a number >= 0 (0 turns it off), got {value!r}")
+    if clip_value and loss != "wasserstein":
+        raise ZooError(
+            f"clip_value is the weight clipping of the original WGAN and needs "
+            f"loss='wasserstein', got loss={loss!r}; set loss='wasserstein' or clip_value=0"
+        )
+    if clip_value and gp_weight:
+        raise ZooError(
+            "clip_value and gp_weight both keep the critic Lipschitz; "
+            "use one: gp_weight=0 for weight clipping, or clip_value=0 for the gradient penalty"
+        )
+    active = [name for name, value in weights.items() if value]
+    if active and _has_batch_norm(discriminator):
+        # Gulrajani et al. 2017, Section 4: batch norm makes D(x) depend on the
+        # whole batch, so per-sample input gradients are no longer D's own.
+        raise ZooError(
+            f"{', '.join(active)} penalize D's per-sample input gradients, but {family}'s "
+            f"discriminator uses batch norm, which mixes the batch's samples; use a family "
+            f"without batch norm in the discriminator (e.g. wgan_gp, vanilla_gan)"
+        )
+
+
+def _has_batch_norm(model):
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            return True
+        if isinstance(layer, keras.Model) and _has_batch_norm(layer):
+            return True
+    return False
 
 
 def _as_optimizer(config):

@@ -12,6 +12,7 @@ import keras
 import tensorflow as tf
 
 from models.base import GAN
+from zoo import losses
 from zoo.registry import register_model
 
 @register_model("vanilla_gan")
@@ -35,7 +36,8 @@ class VanillaGAN(GAN):
         **kwargs: `GAN` arguments: `loss` (`"minimax"`: the generator
             minimizes log(1 - D(G(z))); `"non_saturating"`, the default: it
             maximizes log D(G(z)); or another from `zoo.losses`), `d_steps`
-            (k of Algorithm 1), `num_classes`, `ema_decay`, `seed`, `name`.
+            (k of Algorithm 1), the penalties `gp_weight`, `r1_gamma`,
+            `r2_gamma`, `clip_value`, `num_classes`, `ema_decay`, `seed`, `name`.
 
     Example:
         >>> gan = zoo.build("vanilla_gan", image_shape=(2,), loss="minimax", d_steps=2)
@@ -90,8 +92,14 @@ class VanillaGAN(GAN):
             with tf.GradientTape() as tape:
                 real_logits = self.discriminate(real_images, real_labels, training=True)
                 fake_logits = self.discriminate(fake_images, fake_labels, training=True)
-                d_loss = self.d_loss_fn(real_logits, fake_logits)
+                d_penalty = self.discriminator_penalty(
+                    real_images, real_labels, fake_images, fake_labels
+                )
+                d_loss = self.d_loss_fn(real_logits, fake_logits) + d_penalty
             self.minimize(self.d_optimizer, tape, d_loss, self.discriminator)
+            if self.clip_value:
+                # The original WGAN clips after every critic update.
+                losses.clip_weights(self.discriminator.trainable_variables, self.clip_value)
 
         # Generator update, on fresh noise.
         fake_labels = self.sample_labels(batch_size)
@@ -107,6 +115,7 @@ class VanillaGAN(GAN):
             g_loss=g_loss,
             d_real=self.discriminator_score(real_logits),
             d_fake=self.discriminator_score(fake_logits),
+            d_penalty=d_penalty,
         )
 
 

@@ -1,6 +1,23 @@
-"""gan-zoo: what the GAN families share (registry, data, losses, training)."""
+"""gan-zoo: what the GAN families share (registry, data, losses, training).
 
-from zoo.errors import ZooError
-from zoo.registry import build, get_model_class, list_models, register_model
+Attributes load lazily (PEP 562), so `import zoo.cli` stays free of
+TensorFlow until an entry point has quieted its start-up logs.
+"""
 
-__all__ = ["ZooError", "build", "get_model_class", "list_models", "register_model"]
+import importlib
+
+_EXPORTS = {
+    "ZooError": "zoo.errors",
+    "build": "zoo.registry",
+    "get_model_class": "zoo.registry",
+    "list_models": "zoo.registry",
+    "register_model": "zoo.registry",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'zoo' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)

@@ -291,8 +291,10 @@ def load_dataset(
         return _mixture_batches(name, batch_size, seed).prefetch(tf.data.AUTOTUNE), info
 
     examples, info = _image_examples(name, split, image_size, data_dir, channels)
-    # Decoding happens once; the cache holds uint8 images, 4x smaller than floats.
-    examples = examples.cache()
+    if name != "fashion_mnist":
+        # Decode files once; the cache holds uint8 images, 4x smaller than
+        # floats. Fashion-MNIST is already in memory.
+        examples = examples.cache()
     if shuffle:
         examples = examples.shuffle(
             min(SHUFFLE_BUFFER, info.size or SHUFFLE_BUFFER),

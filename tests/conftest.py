@@ -1,0 +1,49 @@
+"""Shared pytest setup: quiet TensorFlow, the repository on `sys.path`, fixtures."""
+
+import os
+import pathlib
+import sys
+
+# Must precede the first TensorFlow import, which the fixtures below trigger.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+REPO_ROOT = pathlib.Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "slow: long or real-data test, left to `make test-slow` (pytest -m slow)"
+    )
+
+
+@pytest.fixture(autouse=True)
+def _seeded():
+    """Seeds Python, numpy and Keras so weight initialisation is the same every run."""
+    keras.utils.set_random_seed(0)
+
+
+@pytest.fixture
+def image_folder(tmp_path):
+    """A folder of three small images of different sizes and formats.
+
+    `wide.png` (20x40 RGB), `gray.png` (12x12 grayscale) and, in a subfolder,
+    `sub/tall.jpg` (50x30 RGB JPEG); `load_dataset("folder:...")` must find all
+    three and bring them to one square size.
+    """
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    folder = tmp_path / "images"
+    (folder / "sub").mkdir(parents=True)
+    Image.fromarray(rng.integers(0, 256, (20, 40, 3), dtype=np.uint8)).save(folder / "wide.png")
+    Image.fromarray(rng.integers(0, 256, (12, 12), dtype=np.uint8)).save(folder / "gray.png")
+    Image.fromarray(rng.integers(0, 256, (50, 30, 3), dtype=np.uint8)).save(
+        folder / "sub" / "tall.jpg", quality=95
+    )
+    return folder

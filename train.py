@@ -1,0 +1,74 @@
+"""Trains a GAN of the zoo; rerunning the same command resumes it.
+
+    python train.py --model=dcgan --dataset=fashion_mnist --steps=3000 --workdir=runs/dcgan
+
+Model hyperparameters are the constructor's (see `--helpfull` for the model
+list); override any with `--model_kwargs=name=value,...`.
+"""
+
+from zoo import cli
+
+cli.import_tensorflow_quietly()
+
+from absl import flags  # noqa: E402
+
+import models  # noqa: E402,F401  (registers the families)
+import zoo  # noqa: E402
+from zoo import training  # noqa: E402
+
+_DEFAULTS = training.TrainConfig()
+
+flags.DEFINE_enum("model", _DEFAULTS.model, zoo.list_models(), "Which GAN to train.")
+flags.DEFINE_string(
+    "dataset", _DEFAULTS.dataset,
+    "fashion_mnist, ring8, grid25, tfds:<name> (prepared TFDS dataset) or folder:<path>.",
+)  # fmt: skip
+flags.DEFINE_string("workdir", _DEFAULTS.workdir, "Run directory; rerunning resumes from it.")
+flags.DEFINE_integer("steps", _DEFAULTS.steps, "Total generator steps of the run.", lower_bound=1)
+flags.DEFINE_integer("batch_size", _DEFAULTS.batch_size, "Real examples per D step.", lower_bound=1)
+flags.DEFINE_integer(
+    "image_size", None, "Image side (fashion_mnist: 28 or 32; folders/TFDS: default 64).",
+    lower_bound=1,
+)  # fmt: skip
+flags.DEFINE_integer("seed", _DEFAULTS.seed, "Seed of weights, data order and noise.")
+flags.DEFINE_string(
+    "model_kwargs", "",
+    "Model constructor overrides: key=value,... (Python literals) or a JSON object, "
+    "e.g. loss=minimax,d_steps=2.",
+)  # fmt: skip
+flags.DEFINE_float("d_learning_rate", None, "Discriminator learning rate (default: the model's).")
+flags.DEFINE_float("g_learning_rate", None, "Generator learning rate (default: the model's).")
+flags.DEFINE_string("data_dir", None, "Fashion-MNIST IDX folder, or TFDS data dir.")
+flags.DEFINE_integer("sample_every", _DEFAULTS.sample_every, "Steps between sample PNGs.", lower_bound=1)
+flags.DEFINE_integer(
+    "checkpoint_every", _DEFAULTS.checkpoint_every, "Steps between checkpoints.", lower_bound=1
+)
+flags.DEFINE_integer("log_every", _DEFAULTS.log_every, "Steps between TensorBoard scalars.", lower_bound=1)
+flags.DEFINE_integer("keep_checkpoints", _DEFAULTS.keep_checkpoints, "Checkpoints kept.", lower_bound=1)
+
+FLAGS = flags.FLAGS
+
+
+def main():
+    config = training.TrainConfig(
+        model=FLAGS.model,
+        dataset=FLAGS.dataset,
+        workdir=FLAGS.workdir,
+        steps=FLAGS.steps,
+        batch_size=FLAGS.batch_size,
+        image_size=FLAGS.image_size,
+        seed=FLAGS.seed,
+        model_kwargs=cli.parse_kwargs(FLAGS.model_kwargs),
+        d_learning_rate=FLAGS.d_learning_rate,
+        g_learning_rate=FLAGS.g_learning_rate,
+        data_dir=FLAGS.data_dir,
+        sample_every=FLAGS.sample_every,
+        checkpoint_every=FLAGS.checkpoint_every,
+        log_every=FLAGS.log_every,
+        keep_checkpoints=FLAGS.keep_checkpoints,
+    )
+    training.train(config)
+
+
+if __name__ == "__main__":
+    cli.run(main)

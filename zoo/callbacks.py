@@ -1,0 +1,229 @@
+"""Training callbacks: sample grids, TensorBoard scalars, checkpoints, NaN guard.
+
+Each callback counts steps by the generator optimizer's `iterations`, which a
+resumed run restores, so step numbers continue across restarts.
+"""
+
+import math
+import os
+import pathlib
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from zoo import data
+
+
+def training_step(model):
+    """Generator updates so far: one per training batch."""
+    return int(model.g_optimizer.iterations.numpy())
+
+
+# ------------------------------------------------------------------ images
+
+
+def image_grid(images, num_rows=None, padding=2):
+    """Tiles uint8 images `(N, H, W, C)` into one uint8 image, row-major.
+
+    Args:
+        images: uint8 array `(N, H, W, C)`.
+        num_rows: rows of the grid. Defaults to the closest square.
+        padding: pixels of black between tiles. Defaults to `2`.
+
+    Returns:
+        uint8 array `(rows * (H + p) + p, cols * (W + p) + p, C)`.
+    """
+    images = np.asarray(images)
+    count, height, width, channels = images.shape
+    num_rows = num_rows or max(1, int(math.floor(math.sqrt(count))))
+    num_cols = math.ceil(count / num_rows)
+    grid = np.zeros(
+        (num_rows * (height + padding) + padding, num_cols * (width + padding) + padding, channels),
+        np.uint8,
+    )
+    for index, image in enumerate(images):
+        row, col = divmod(index, num_cols)
+        top, left = padding + row * (height + padding), padding + col * (width + padding)
+        grid[top : top + height, left : left + width] = image
+    return grid
+
+
+def scatter_image(points, means, size=256):
+    """Renders 2-D samples as a uint8 image: samples white, mixture means red.
+
+    The view spans the means plus a margin of a quarter of their extent, so
+    samples far outside the modes fall off the picture, as they should.
+    """
+    means = np.asarray(means, np.float32)
+    low, high = means.min(axis=0), means.max(axis=0)
+    margin = 0.25 * float(np.max(high - low))
+    low, high = low - margin, high + margin
+
+    def to_pixels(xy):
+        scaled = (np.asarray(xy, np.float32) - low) / (high - low) * (size - 1)
+        pixels = np.round(scaled).astype(int)
+        # Image rows grow downwards, y grows upwards.
+        return np.stack([size - 1 - pixels[:, 1], pixels[:, 0]], axis=1)
+
+    image = np.zeros((size, size, 3), np.uint8)
+    for row, col in to_pixels(points):
+        if 0 <= row < size and 0 <= col < size:
+            image[row, col] = 255
+    for row, col in to_pixels(means):
+        image[max(row - 2, 0) : row + 3, max(col - 2, 0) : col + 3] = (255, 0, 0)
+    return image
+
+
+def samples_picture(samples, dataset_name=None):
+    """What a person looks at: an image grid, or a scatter plot for 2-D points."""
+    samples = np.asarray(samples)
+    if samples.ndim == 2 and samples.shape[1] == 2:
+        means = data.mixture_means(dataset_name) if dataset_name in data.MIXTURE_STDDEV else samples
+        return scatter_image(samples, means)
+    return image_grid(data.to_uint8(samples).numpy())
+
+
+def write_png(path, image):
+    """Writes a uint8 `(H, W, C)` image as PNG, atomically."""
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    tf.io.write_file(str(temporary), tf.io.encode_png(image))
+    os.replace(temporary, path)
+
+
+# --------------------------------------------------------------- callbacks
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """Every `every` steps, samples fixed latents and writes a PNG + TensorBoard image.
+
+    Fixed latents show one set of samples evolving over training; they come
+    from their own seed so drawing them never shifts the training noise.
+
+    Args:
+        directory: where `step_XXXXXXX.png` files go.
+        latents: float array `(N, latent_dim)`, fixed for the run.
+        every: steps between grids.
+        writer: a `tf.summary` writer, or `None`.
+        dataset_name: for 2-D data, which mixture's means to draw.
+    """
+
+    def __init__(self, directory, latents, every, writer=None, dataset_name=None):
+        super().__init__()
+        self.directory = pathlib.Path(directory)
+        self.latents = latents
+        self.every = every
+        self.writer = writer
+        self.dataset_name = dataset_name
+
+    def write(self, step):
+        picture = samples_picture(self.model.generate(latents=self.latents), self.dataset_name)
+        path = self.directory / f"step_{step:07d}.png"
+        write_png(path, picture)
+        if self.writer is not None:
+            with self.writer.as_default():
+                tf.summary.image("samples", picture[np.newaxis], step=step)
+        return path
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = training_step(self.model)
+        if step % self.every == 0 and not self.model.stop_training:
+            self.write(step)
+
+
+class ScalarLogger(keras.callbacks.Callback):
+    """Every `every` steps, writes the loss trackers and images/s to TensorBoard.
+
+    The trackers are reset when the next window starts, so both TensorBoard
+    and the progress bar show means over the last window, not since the start.
+
+    Args:
+        writer: a `tf.summary` writer.
+        every: steps per window.
+        examples_per_step: real examples consumed per step (batch * d_steps).
+    """
+
+    def __init__(self, writer, every, examples_per_step):
+        super().__init__()
+        self.writer = writer
+        self.every = every
+        self.examples_per_step = examples_per_step
+        self.window_rates = []  # images/s of each completed window
+
+    def on_train_begin(self, logs=None):
+        self._window_start = time.perf_counter()
+        self._reset_pending = False
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if self._reset_pending:
+            for tracker in self.model.metrics:
+                tracker.reset_state()
+            self._reset_pending = False
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = training_step(self.model)
+        if step % self.every or self.model.stop_training:
+            return
+        now = time.perf_counter()
+        rate = self.every * self.examples_per_step / (now - self._window_start)
+        self._window_start = now
+        # The first window of a process includes tracing; it is not a rate.
+        if batch + 1 > self.every:
+            self.window_rates.append(rate)
+        with self.writer.as_default():
+            for name, value in (logs or {}).items():
+                tf.summary.scalar(name, float(value), step=step)
+            tf.summary.scalar("images_per_second", rate, step=step)
+        self._reset_pending = True
+
+    def median_rate(self):
+        """Median images/s over the completed windows, `None` if none."""
+        return float(np.median(self.window_rates)) if self.window_rates else None
+
+
+class NaNGuard(keras.callbacks.Callback):
+    """Stops training at the first non-finite logged value.
+
+    It runs before the checkpointer, which then skips the poisoned state, so
+    the last checkpoint on disk stays the last good one.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.diverged = None  # (step, name) once a value is not finite
+
+    def on_train_batch_end(self, batch, logs=None):
+        for name, value in (logs or {}).items():
+            if not np.isfinite(float(value)):
+                self.diverged = (training_step(self.model), name)
+                self.model.stop_training = True
+                return
+
+
+class Checkpointer(keras.callbacks.Callback):
+    """Saves a `tf.train.CheckpointManager` checkpoint every `every` steps.
+
+    TensorFlow writes a checkpoint's files to temporaries and then renames
+    them, and updates the `checkpoint` index file last, so a crash mid-save
+    leaves the previous checkpoint as the latest.
+    """
+
+    def __init__(self, manager, every):
+        super().__init__()
+        self.manager = manager
+        self.every = every
+
+    def save(self, step):
+        if self.manager.latest_checkpoint != self._path(step):
+            self.manager.save(checkpoint_number=step)
+
+    def _path(self, step):
+        return os.path.join(self.manager.directory, f"ckpt-{step}")
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = training_step(self.model)
+        if step % self.every == 0 and not self.model.stop_training:
+            self.save(step)

@@ -1,0 +1,335 @@
+"""The training library behind `train.py`: a frozen config and `train(config)`.
+
+A workdir holds everything a run leaves:
+
+    config.json          the resolved TrainConfig (a rerun must match it)
+    model_config.json    the model's get_config(), to rebuild it without data
+    checkpoints/         the last few tf.train checkpoints (weights, both
+                         optimizers, the latent generator's state)
+    samples/             PNG sample grids from fixed latents, step_XXXXXXX.png
+    logs/                TensorBoard scalars and image grids
+    model.keras          the final model (whole GAN, compile state included)
+    train_summary.json   steps, seconds, images/s of the last run
+"""
+
+import dataclasses
+import json
+import os
+import pathlib
+import sys
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from zoo import callbacks as zoo_callbacks
+from zoo import data, registry
+from zoo.errors import ZooError
+
+CONFIG_FILE = "config.json"
+MODEL_CONFIG_FILE = "model_config.json"
+MODEL_FILE = "model.keras"
+SUMMARY_FILE = "train_summary.json"
+# Fields a rerun in the same workdir may change; any other change would mix
+# two different runs in one set of checkpoints.
+RESUMABLE_CHANGES = frozenset(
+    {"steps", "sample_every", "checkpoint_every", "log_every", "keep_checkpoints", "data_dir"}
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """Everything that defines a training run; written to `workdir/config.json`.
+
+    Attributes:
+        model: registered model name (`zoo.list_models()`).
+        dataset: dataset spec (`zoo.data`): `fashion_mnist`, `ring8`, `grid25`,
+            `tfds:<name>`, `folder:<path>`.
+        workdir: where the run's files go; rerunning resumes from it.
+        steps: total generator updates of the run, counting resumed ones.
+        batch_size: real examples per discriminator update.
+        image_size: side of the images; `None` keeps the dataset's default.
+        seed: seeds weights, data order and latents: the same seed and config
+            give the same run.
+        model_kwargs: constructor arguments of the model (`zoo.build`).
+        d_learning_rate: overrides the family's discriminator learning rate.
+        g_learning_rate: overrides the family's generator learning rate.
+        data_dir: Fashion-MNIST IDX folder or TFDS data dir.
+        sample_every: steps between PNG sample grids.
+        checkpoint_every: steps between checkpoints.
+        log_every: steps between TensorBoard scalars (and tracker resets).
+        keep_checkpoints: how many checkpoints to keep.
+        num_samples: samples in each grid.
+    """
+
+    model: str = "dcgan"
+    dataset: str = "fashion_mnist"
+    workdir: str = "runs/dcgan"
+    steps: int = 3000
+    batch_size: int = 64
+    image_size: int | None = None
+    seed: int = 0
+    model_kwargs: dict = dataclasses.field(default_factory=dict)
+    d_learning_rate: float | None = None
+    g_learning_rate: float | None = None
+    data_dir: str | None = None
+    sample_every: int = 500
+    checkpoint_every: int = 500
+    log_every: int = 100
+    keep_checkpoints: int = 3
+    num_samples: int = 64
+
+    def __post_init__(self):
+        for name in ("steps", "batch_size", "sample_every", "checkpoint_every", "log_every",
+                     "keep_checkpoints", "num_samples"):  # fmt: skip
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ZooError(f"{name} must be a positive integer, got {value!r}")
+        for name in ("d_learning_rate", "g_learning_rate"):
+            value = getattr(self, name)
+            if value is not None and not value > 0:
+                raise ZooError(f"{name} must be positive, got {value!r}")
+
+    def to_json(self):
+        return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)
+
+
+def _say(message):
+    print(message, flush=True)
+
+
+# ---------------------------------------------------------------- building
+
+
+def build_model(config, info):
+    """Builds the model of `config` for a dataset described by `info`."""
+    kwargs = dict(config.model_kwargs)
+    image_shape = tuple(kwargs.pop("image_shape", info.sample_shape))
+    if image_shape != tuple(info.sample_shape):
+        raise ZooError(
+            f"model_kwargs image_shape={image_shape} does not match the dataset's "
+            f"{tuple(info.sample_shape)}; drop image_shape or pass a matching --image_size"
+        )
+    kwargs.setdefault("seed", config.seed)
+    return registry.build(config.model, image_shape=image_shape, **kwargs)
+
+
+def compile_model(model, config):
+    """Compiles with the family's optimizers and the config's learning rates."""
+    d_optimizer, g_optimizer = model.default_optimizers()
+    if config.d_learning_rate:
+        d_optimizer.learning_rate = config.d_learning_rate
+    if config.g_learning_rate:
+        g_optimizer.learning_rate = config.g_learning_rate
+    model.compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer)
+
+
+def make_checkpoint(model):
+    """What a checkpoint holds: the GAN (networks, EMA copy, both optimizers)
+    and the latent generator's state, which `.keras` files do not keep."""
+    return tf.train.Checkpoint(model=model, seed_state=model.seed_generator.state)
+
+
+def restore_latest(checkpoint, manager):
+    """Restores the latest checkpoint; returns its path or `None` if none.
+
+    Raises:
+        ZooError: when the checkpoint cannot be read or does not fit the model.
+    """
+    path = manager.latest_checkpoint
+    if path is None:
+        return None
+    try:
+        checkpoint.restore(path).assert_existing_objects_matched()
+    except (tf.errors.OpError, ValueError, AssertionError) as e:
+        reason = str(e).strip().splitlines()[0][:160]
+        raise ZooError(
+            f"checkpoint {path} is corrupt or does not match the model ({reason}); "
+            f"delete it to resume from the previous one, or use a new --workdir"
+        ) from None
+    return path
+
+
+def _check_resumable(config, workdir):
+    """Refuses to resume a workdir that holds a different run."""
+    path = workdir / CONFIG_FILE
+    if not path.exists():
+        return
+    try:
+        previous = json.loads(path.read_text())
+    except json.JSONDecodeError:
+        raise ZooError(f"{path} is not valid JSON; fix or delete it") from None
+    current = json.loads(config.to_json())
+    changed = sorted(
+        key for key in current.keys() | previous.keys()
+        if key not in RESUMABLE_CHANGES and current.get(key) != previous.get(key)
+    )  # fmt: skip
+    if changed:
+        details = ", ".join(f"{k}: {previous.get(k)!r} -> {current.get(k)!r}" for k in changed)
+        raise ZooError(
+            f"workdir {workdir} holds a different run ({details}); "
+            f"use a new --workdir or rerun with the same settings to resume"
+        )
+
+
+def fixed_latents(model, count, seed):
+    """The latents of the run's sample grids: fixed, from their own seed."""
+    rng = np.random.default_rng(seed + 1)
+    return rng.standard_normal((count, model.latent_dim)).astype(np.float32)
+
+
+def _save_model_atomically(model, path):
+    # Keras insists on the `.keras` suffix, so the temporary keeps it.
+    temporary = path.with_name(f"tmp-{path.name}")
+    model.save(temporary)
+    os.replace(temporary, path)
+
+
+# ---------------------------------------------------------------- training
+
+
+def train(config):
+    """Trains (or resumes) the run described by `config`.
+
+    Returns:
+        dict: the run summary also written to `workdir/train_summary.json`
+        (`start_step`, `step`, `seconds`, `images_per_second`, paths).
+
+    Raises:
+        ZooError: bad config, data, checkpoint, or diverged (NaN) losses.
+    """
+    workdir = pathlib.Path(config.workdir)
+    _check_resumable(config, workdir)
+    keras.utils.set_random_seed(config.seed)
+
+    dataset, info = data.load_dataset(
+        config.dataset, batch_size=config.batch_size, image_size=config.image_size,
+        seed=config.seed, data_dir=config.data_dir,
+    )  # fmt: skip
+    model = build_model(config, info)
+    if model.d_steps > 1:
+        # Each step holds one real minibatch per discriminator update.
+        dataset, info = data.load_dataset(
+            config.dataset, batch_size=config.batch_size * model.d_steps,
+            image_size=config.image_size, seed=config.seed, data_dir=config.data_dir,
+        )  # fmt: skip
+    compile_model(model, config)
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / CONFIG_FILE).write_text(config.to_json() + "\n")
+    (workdir / MODEL_CONFIG_FILE).write_text(json.dumps(model.get_config(), indent=2) + "\n")
+    checkpoint = make_checkpoint(model)
+    manager = tf.train.CheckpointManager(
+        checkpoint, str(workdir / "checkpoints"), max_to_keep=config.keep_checkpoints
+    )
+    restored = restore_latest(checkpoint, manager)
+    start_step = zoo_callbacks.training_step(model)
+    if restored:
+        _say(f"resuming from step {start_step} ({restored})")
+    else:
+        _say(f"training {config.model} on {config.dataset} {info.sample_shape} in {workdir}")
+    _say(f"config: {json.dumps(dataclasses.asdict(config), sort_keys=True)}")
+
+    writer = tf.summary.create_file_writer(str(workdir / "logs"))
+    guard = zoo_callbacks.NaNGuard()
+    logger = zoo_callbacks.ScalarLogger(
+        writer, config.log_every, config.batch_size * model.d_steps
+    )
+    samples = zoo_callbacks.SampleGrid(
+        workdir / "samples", fixed_latents(model, config.num_samples, config.seed),
+        config.sample_every, writer, config.dataset,
+    )  # fmt: skip
+    checkpointer = zoo_callbacks.Checkpointer(manager, config.checkpoint_every)
+
+    started = time.perf_counter()
+    if start_step < config.steps:
+        # The data order is a pure function of the seed; skipping the batches
+        # already used makes a resumed run see what a straight run would.
+        model.fit(
+            dataset.skip(start_step),
+            steps_per_epoch=config.steps - start_step,
+            epochs=1,
+            shuffle=False,  # the pipeline shuffles
+            verbose=1 if sys.stdout.isatty() else 2,
+            callbacks=[guard, logger, samples, checkpointer],
+        )
+    else:
+        _say(f"already at step {start_step} >= --steps={config.steps}; nothing to train")
+    seconds = time.perf_counter() - started
+    step = zoo_callbacks.training_step(model)
+
+    if guard.diverged:
+        bad_step, name = guard.diverged
+        last_good = manager.latest_checkpoint or "none"
+        raise ZooError(
+            f"{name} became NaN or infinite at step {bad_step}; training stopped, last good "
+            f"checkpoint: {last_good}; lower the learning rates (--d_learning_rate, "
+            f"--g_learning_rate) or change the loss, then rerun to resume"
+        )
+    checkpointer.save(step)
+    grid_path = samples.write(step)
+    _save_model_atomically(model, workdir / MODEL_FILE)
+    summary = {
+        "start_step": start_step,
+        "step": step,
+        "seconds": round(seconds, 2),
+        "images_per_second": logger.median_rate(),
+        "samples": str(grid_path),
+        "model": str(workdir / MODEL_FILE),
+    }
+    (workdir / SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + "\n")
+    rate = summary["images_per_second"]
+    _say(
+        f"done: step {step}, {seconds:.0f} s"
+        + (f", {rate:.0f} images/s (median over {config.log_every}-step windows)" if rate else "")
+        + f"; samples {grid_path}, model {workdir / MODEL_FILE}"
+    )
+    return summary
+
+
+# ---------------------------------------------------------------- loading
+
+
+def read_config(workdir):
+    """The `TrainConfig` stored in a workdir."""
+    path = pathlib.Path(workdir) / CONFIG_FILE
+    if not path.exists():
+        raise ZooError(f"{workdir} is not a training workdir (no {CONFIG_FILE}); pass --workdir of a run")
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    stored = json.loads(path.read_text())
+    return TrainConfig(**{k: v for k, v in stored.items() if k in fields})
+
+
+def load_workdir_model(workdir):
+    """Rebuilds a workdir's model and restores its latest checkpoint.
+
+    Works on finished and on interrupted runs; falls back to `model.keras`
+    when there is no checkpoint.
+    """
+    workdir = pathlib.Path(workdir)
+    config = read_config(workdir)
+    manager_dir = workdir / "checkpoints"
+    if tf.train.latest_checkpoint(str(manager_dir)) is None:
+        if (workdir / MODEL_FILE).exists():
+            return load_model_file(workdir / MODEL_FILE)
+        raise ZooError(f"{workdir} has neither checkpoints nor {MODEL_FILE}; train first")
+    model_class = registry.get_model_class(config.model)
+    model = model_class.from_config(json.loads((workdir / MODEL_CONFIG_FILE).read_text()))
+    compile_model(model, config)
+    checkpoint = make_checkpoint(model)
+    restore_latest(checkpoint, tf.train.CheckpointManager(checkpoint, str(manager_dir), 1))
+    return model
+
+
+def load_model_file(path):
+    """Loads a `.keras` GAN file with a one-line error for bad files."""
+    import models  # noqa: F401  (registers the families that the file names)
+
+    path = pathlib.Path(path)
+    if not path.exists():
+        raise ZooError(f"no model file {path}")
+    try:
+        return keras.saving.load_model(path)
+    except Exception as e:  # Keras raises many types for a bad file.
+        raise ZooError(f"cannot load {path}: {str(e).splitlines()[0][:160]}") from None
