@@ -63,6 +63,7 @@ class GAN(keras.Model):
         self,
         generator,
         discriminator,
+        /,
         *,
         latent_dim,
         loss="non_saturating",
@@ -175,6 +176,8 @@ class GAN(keras.Model):
     def get_compile_config(self):
         # Without this pair, `keras.saving.load_model` silently returns the
         # model without its optimizers.
+        if not self.compiled:
+            return None
         return {
             "d_optimizer": keras.optimizers.serialize(self.d_optimizer),
             "g_optimizer": keras.optimizers.serialize(self.g_optimizer),

@@ -56,8 +56,8 @@ class DCGAN(GAN):
         start_size, num_doublings = _growth_plan(image_shape)
         widths = [base_filters * 2**i for i in reversed(range(num_doublings))]
         super().__init__(
-            generator=conv_generator(image_shape, latent_dim, start_size, widths, kernel_size),
-            discriminator=conv_discriminator(image_shape, widths[::-1], kernel_size),
+            conv_generator(image_shape, latent_dim, start_size, widths, kernel_size),
+            conv_discriminator(image_shape, widths[::-1], kernel_size),
             latent_dim=latent_dim,
             **kwargs,
         )

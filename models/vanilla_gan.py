@@ -60,10 +60,10 @@ class VanillaGAN(GAN):
         if output_activation is None:
             output_activation = "tanh" if len(image_shape) == 3 else "linear"
         super().__init__(
-            generator=mlp_generator(
+            mlp_generator(
                 image_shape, latent_dim, hidden_dims, activation, output_activation
             ),
-            discriminator=mlp_discriminator(image_shape, hidden_dims[::-1], activation),
+            mlp_discriminator(image_shape, hidden_dims[::-1], activation),
             latent_dim=latent_dim,
             **kwargs,
         )

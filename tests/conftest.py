@@ -47,3 +47,14 @@ def image_folder(tmp_path):
         folder / "sub" / "tall.jpg", quality=95
     )
     return folder
+
+
+@pytest.fixture
+def fashion_mnist_files():
+    """Skips a test when the real Fashion-MNIST files are not installed."""
+    from zoo import data
+
+    folder = data.fashion_mnist_dir()
+    if not (folder / "train-images-idx3-ubyte.gz").exists():
+        pytest.skip(f"Fashion-MNIST not in {folder}: sudo apt-get install dataset-fashion-mnist")
+    return folder

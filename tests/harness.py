@@ -123,9 +123,9 @@ def check_save_and_load(cls, model, path):
         assert type(restored) is type(original), name
         assert int(restored.iterations) == int(original.iterations) > 0, name
         assert len(restored.variables) == len(original.variables), name
-        for a, b in zip(original.variables, restored.variables):
+        for a, b in zip(original.variables, restored.variables, strict=True):
             np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=f"{name} {a.path}")
-    for a, b in zip(model.weights, loaded.weights):
+    for a, b in zip(model.weights, loaded.weights, strict=True):
         np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=a.path)
 
     labels = _labels(model, NUM_SAMPLES)
@@ -155,4 +155,4 @@ def _values(variables):
 
 
 def _any_changed(before, variables):
-    return any(not np.array_equal(b, v.numpy()) for b, v in zip(before, variables))
+    return any(not np.array_equal(b, v.numpy()) for b, v in zip(before, variables, strict=True))

@@ -97,11 +97,14 @@ def _mixture_batches(name, batch_size, seed):
     def draw(index):
         # Batch i uses seed (seed, i): the stream is reproducible and skipping
         # to batch n (on resume) costs nothing.
-        batch_seed = tf.stack([tf.cast(seed, tf.int64), index])
-        component = tf.random.stateless_uniform(
-            [batch_size], batch_seed, maxval=len(mixture_means(name)), dtype=tf.int32
+        # Split keys, not seed + 1: neighbouring seeds must not share draws.
+        component_key, noise_key = tf.unstack(
+            tf.random.experimental.stateless_split(tf.stack([tf.cast(seed, tf.int64), index]), 2)
         )
-        noise = tf.random.stateless_normal([batch_size, 2], batch_seed + 1, stddev=stddev)
+        component = tf.random.stateless_uniform(
+            [batch_size], component_key, maxval=len(mixture_means(name)), dtype=tf.int32
+        )
+        noise = tf.random.stateless_normal([batch_size, 2], noise_key, stddev=stddev)
         return tf.gather(means, component) + noise, component
 
     return tf.data.Dataset.counter().map(draw)
@@ -130,7 +133,9 @@ def read_idx(path):
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
         raise ZooError(f"{path} is not a uint8 IDX file (bad magic number)")
     ndim = data[3]
-    shape = tuple(np.frombuffer(data, ">i4", count=ndim, offset=4))
+    if len(data) < 4 + 4 * ndim:
+        raise ZooError(f"{path} is truncated: its header declares {ndim} dimensions")
+    shape = tuple(int(d) for d in np.frombuffer(data, ">i4", count=ndim, offset=4))
     payload = np.frombuffer(data, np.uint8, offset=4 + 4 * ndim)
     if payload.size != math.prod(shape):
         raise ZooError(f"{path} is truncated: {payload.size} bytes for shape {shape}")

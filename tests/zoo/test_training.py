@@ -1,0 +1,150 @@
+"""The training library: resume, reproducibility, checkpoints, NaN guard."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import models
+from zoo import registry, training
+from zoo.errors import ZooError
+
+# A DCGAN small enough to train a dozen steps in seconds on Fashion-MNIST.
+TINY_DCGAN = {"base_filters": 4}
+
+
+def tiny_config(workdir, steps=3, **overrides):
+    settings = dict(
+        model="dcgan",
+        dataset="fashion_mnist",
+        workdir=str(workdir),
+        steps=steps,
+        batch_size=4,
+        seed=3,
+        model_kwargs=TINY_DCGAN,
+        sample_every=3,
+        checkpoint_every=3,
+        log_every=3,
+        num_samples=4,
+    )
+    settings.update(overrides)
+    return training.TrainConfig(**settings)
+
+
+def weights_of(model):
+    return [w.numpy() for w in model.generator.weights + model.discriminator.weights]
+
+
+@pytest.mark.usefixtures("fashion_mnist_files")
+def test_train_resumed_run_equals_straight_run(tmp_path, capsys):
+    training.train(tiny_config(tmp_path / "resumed", steps=6))
+    summary = training.train(tiny_config(tmp_path / "resumed", steps=12))
+    assert "resuming from step 6" in capsys.readouterr().out
+    assert summary["start_step"] == 6 and summary["step"] == 12
+    training.train(tiny_config(tmp_path / "straight", steps=12))
+
+    resumed = training.load_workdir_model(tmp_path / "resumed")
+    straight = training.load_workdir_model(tmp_path / "straight")
+    assert int(resumed.g_optimizer.iterations) == int(straight.g_optimizer.iterations) == 12
+    assert int(resumed.d_optimizer.iterations) == 12
+    for a, b in zip(weights_of(resumed), weights_of(straight), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    np.testing.assert_array_equal(
+        resumed.seed_generator.state.numpy(), straight.seed_generator.state.numpy()
+    )
+
+
+@pytest.mark.usefixtures("fashion_mnist_files")
+def test_train_workdir_holds_samples_logs_checkpoints_and_model(tmp_path):
+    summary = training.train(tiny_config(tmp_path, steps=6, keep_checkpoints=1))
+    assert sorted(p.name for p in (tmp_path / "samples").glob("*.png")) == [
+        "step_0000003.png",
+        "step_0000006.png",
+    ]
+    assert list((tmp_path / "logs").glob("events.out.tfevents.*"))
+    assert tf.train.latest_checkpoint(str(tmp_path / "checkpoints")).endswith("ckpt-6")
+    assert len(list((tmp_path / "checkpoints").glob("*.index"))) == 1  # keep_checkpoints=1
+    assert json.loads((tmp_path / "config.json").read_text())["steps"] == 6
+    model = keras.saving.load_model(tmp_path / "model.keras")
+    assert isinstance(model, models.DCGAN)
+    assert int(model.g_optimizer.iterations) == summary["step"] == 6
+
+
+@pytest.mark.usefixtures("fashion_mnist_files")
+def test_train_same_seed_reproduces_samples(tmp_path):
+    training.train(tiny_config(tmp_path / "a", steps=3))
+    training.train(tiny_config(tmp_path / "b", steps=3))
+    training.train(tiny_config(tmp_path / "c", steps=3, seed=4))
+    a, b, c = (training.load_workdir_model(tmp_path / n).generate(4, seed=0) for n in "abc")
+    np.testing.assert_allclose(a, b, atol=1e-6)
+    assert np.abs(a - c).max() > 1e-3
+
+
+@pytest.mark.usefixtures("fashion_mnist_files")
+def test_train_corrupt_latest_checkpoint_raises_one_line_error(tmp_path):
+    training.train(tiny_config(tmp_path, steps=3))
+    for path in (tmp_path / "checkpoints").glob("ckpt-3.*"):
+        path.write_bytes(b"not a checkpoint")
+    with pytest.raises(ZooError, match="corrupt") as error:
+        training.train(tiny_config(tmp_path, steps=6))
+    assert "\n" not in str(error.value)
+
+
+def test_train_changed_settings_in_same_workdir_refused(tmp_path):
+    (tmp_path / "config.json").write_text(tiny_config(tmp_path, steps=3).to_json())
+    with pytest.raises(ZooError, match="holds a different run.*batch_size"):
+        training.train(tiny_config(tmp_path, steps=3, batch_size=8))
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"batch_size": 0}, {"steps": -1}, {"d_learning_rate": 0.0}, {"checkpoint_every": 0}],
+)
+def test_train_config_non_positive_values_rejected(tmp_path, overrides):
+    with pytest.raises(ZooError, match="must be (a )?positive"):
+        tiny_config(tmp_path, **overrides)
+
+
+class _PoisonedGAN(models.VanillaGAN):
+    """Reports a NaN discriminator loss from its third step on."""
+
+    def train_step(self, data):
+        logs = super().train_step(data)
+        poisoned = tf.where(self.g_optimizer.iterations >= 3, np.nan, 0.0)
+        self.trackers["d_loss"].update_state(poisoned)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+
+def test_train_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path, monkeypatch):
+    monkeypatch.setitem(registry._MODELS, "poisoned_gan", _PoisonedGAN)
+    config = tiny_config(
+        tmp_path, steps=10, model="poisoned_gan", dataset="ring8",
+        model_kwargs={"hidden_dims": (8,)}, checkpoint_every=2,
+    )  # fmt: skip
+    with pytest.raises(ZooError, match=r"d_loss became NaN.*step 3.*ckpt-2"):
+        training.train(config)
+    checkpoints = sorted(p.name for p in (tmp_path / "checkpoints").glob("*.index"))
+    assert checkpoints == ["ckpt-2.index"]
+    assert not (tmp_path / "model.keras").exists()
+
+
+def test_train_2d_mixture_writes_scatter_plot(tmp_path):
+    config = tiny_config(
+        tmp_path, steps=3, model="vanilla_gan", dataset="grid25",
+        model_kwargs={"hidden_dims": (8,)}, num_samples=64,
+    )  # fmt: skip
+    summary = training.train(config)
+    picture = tf.io.decode_png(tf.io.read_file(summary["samples"])).numpy()
+    assert picture.shape == (256, 256, 3)
+    # 25 red squares mark the mixture's means.
+    red = (picture[..., 0] == 255) & (picture[..., 1] == 0)
+    assert red.sum() >= 25 * 9
+
+
+def test_build_model_image_shape_mismatch_raises(tmp_path):
+    config = tiny_config(tmp_path, steps=3, model_kwargs={"image_shape": (32, 32, 1)})
+    info = training.data.DatasetInfo("fashion_mnist", (28, 28, 1), 10, 60000)
+    with pytest.raises(ZooError, match="does not match the dataset"):
+        training.build_model(config, info)
