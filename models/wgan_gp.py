@@ -86,8 +86,8 @@ class WGANGP(GAN):
                 f"WGAN-GP takes images (H, W, C) or points (D,), got image_shape={image_shape}"
             )
         super().__init__(
-            generator=generator,
-            discriminator=discriminator,
+            generator,
+            discriminator,
             latent_dim=latent_dim,
             loss=loss,
             gp_weight=gp_weight,
