@@ -315,12 +315,20 @@ class GAN(keras.Model):
         return tf.reduce_mean(logits)
 
     def update_ema(self):
-        """Moves `ema_generator` towards the generator (no-op without EMA)."""
+        """Moves `ema_generator` towards the generator (no-op without EMA).
+
+        The decay warms up as `min(ema_decay, (1 + t) / (10 + t))` over the
+        generator steps t (the `num_updates` rule of
+        `tf.train.ExponentialMovingAverage`), so the average does not drag the
+        random initial weights along for thousands of steps.
+        """
         if self.ema_generator is None:
             return
-        for average, weight in zip(self.ema_generator.weights, self.generator.weights):
+        step = tf.cast(self.g_optimizer.iterations, tf.float32)
+        decay = tf.minimum(self.ema_decay, (1.0 + step) / (10.0 + step))
+        for average, weight in zip(self.ema_generator.weights, self.generator.weights, strict=True):
             if weight.trainable:
-                average.assign(self.ema_decay * average + (1.0 - self.ema_decay) * weight)
+                average.assign(decay * average + (1.0 - decay) * weight)
             else:
                 # Batch-norm statistics are copied, not averaged.
                 average.assign(weight)

@@ -11,6 +11,8 @@ _EXPORTS = {
     "build": "zoo.registry",
     "get_model_class": "zoo.registry",
     "list_models": "zoo.registry",
+    "list_pretrained": "zoo.pretrained",
+    "load": "zoo.pretrained",
     "register_model": "zoo.registry",
 }
 

@@ -1,0 +1,127 @@
+"""Latent-space helpers shared by the Keras side and the serving export.
+
+`seeded_latents` is the noise of the exported `generate` signature and
+`slerp` the path of its `interpolate` signature; the export traces these very
+functions, so a Keras-side call with the same arguments gives the latents (and,
+through the model, the images) that a server returns.
+"""
+
+import tensorflow as tf
+
+from zoo.errors import ZooError
+
+# |cos(omega)| above which slerp falls back to a straight line (about 1.8 degrees).
+_PARALLEL_COSINE = 0.9995
+
+
+def seeded_latents(seed, num_samples, latent_dim):
+    """Draws `num_samples` latents z ~ N(0, I) as a pure function of `seed`.
+
+    This is the noise of the exported `generate` signature: a stateless
+    generator (`tf.random.stateless_normal` with key `[seed, 0]`), so a server
+    needs no state and a seed means the same latents in every process. It is
+    not the stream of `GAN.generate(seed=...)`, which uses Keras'
+    `SeedGenerator`.
+
+    Args:
+        seed: int seed.
+        num_samples: number of latents.
+        latent_dim: size of each latent.
+
+    Returns:
+        float32 tensor `(num_samples, latent_dim)`.
+
+    Example:
+        >>> z = seeded_latents(3, 16, gan.latent_dim)
+        >>> images = gan(z)  # what the export's generate(seed=3, num_samples=16) returns
+    """
+    key = tf.stack([tf.cast(seed, tf.int64), tf.constant(0, tf.int64)])
+    return tf.random.stateless_normal(
+        tf.stack([num_samples, latent_dim]), seed=key, dtype=tf.float32
+    )
+
+
+def slerp(start, end, t):
+    """Spherical linear interpolation between two latents.
+
+    Gaussian latents of high dimension concentrate near a sphere; a straight
+    line between two of them passes through the low-norm interior, which the
+    generator rarely saw in training. Slerp follows the great circle instead
+    (Shoemake 1985, applied to GAN latents by White 2016). Nearly parallel or
+    opposite latents, where the circle is ill-defined, fall back to a straight line.
+
+    Args:
+        start: float tensor `(latent_dim,)`, the latent at `t = 0`.
+        end: float tensor `(latent_dim,)`, the latent at `t = 1`.
+        t: float tensor `(num_steps,)` of positions, usually in [0, 1].
+
+    Returns:
+        float32 tensor `(num_steps, latent_dim)`.
+
+    Reference:
+        White 2016, "Sampling Generative Networks", https://arxiv.org/abs/1609.04468
+    """
+    start = tf.convert_to_tensor(start, tf.float32)
+    end = tf.convert_to_tensor(end, tf.float32)
+    t = tf.convert_to_tensor(t, tf.float32)[:, tf.newaxis]  # (S, 1)
+    cosine = tf.reduce_sum(tf.math.l2_normalize(start) * tf.math.l2_normalize(end))
+    # Within a few hundredths of a radian of parallel or opposite, float32
+    # rounding of the cosine dominates sin(omega) (an error of 6e-8 in the
+    # cosine is 3e-4 in the angle) and the weights blow up. Near parallel the
+    # arc and the chord coincide; near opposite no great circle is preferred.
+    degenerate = tf.abs(cosine) > _PARALLEL_COSINE
+    omega = tf.acos(tf.clip_by_value(cosine, -1.0, 1.0))
+    sine = tf.where(degenerate, 1.0, tf.sin(omega))
+    start_weight = tf.where(degenerate, 1.0 - t, tf.sin((1.0 - t) * omega) / sine)
+    end_weight = tf.where(degenerate, t, tf.sin(t * omega) / sine)
+    return start_weight * start[tf.newaxis] + end_weight * end[tf.newaxis]
+
+
+def interpolation_path(start, end, num_steps):
+    """`num_steps` latents along the slerp from `start` to `end`, both included.
+
+    Returns:
+        float32 tensor `(num_steps, latent_dim)`.
+    """
+    return slerp(start, end, tf.linspace(0.0, 1.0, num_steps))
+
+
+def interpolate(model, start, end, num_steps, label=None):
+    """Images along the spherical interpolation between two latents.
+
+    The Keras-side twin of the export's `interpolate` signature: the same path
+    through the same model gives the same images.
+
+    Args:
+        model: a zoo GAN.
+        start: latent `(latent_dim,)` at the first image.
+        end: latent `(latent_dim,)` at the last image.
+        num_steps: number of images, at least 2.
+        label: class of every image, for conditional models.
+
+    Returns:
+        numpy float32 `(num_steps, *image_shape)` in [-1, 1].
+
+    Example:
+        >>> z = seeded_latents(0, 2, gan.latent_dim)
+        >>> walk = interpolate(gan, z[0], z[1], 8)
+
+    Raises:
+        ZooError: for latents of the wrong size, fewer than 2 steps, or a
+            missing label on a conditional model.
+    """
+    if int(num_steps) != num_steps or num_steps < 2:
+        raise ZooError(f"num_steps must be an integer >= 2, got {num_steps!r}")
+    for name, latent in (("start", start), ("end", end)):
+        if tuple(tf.convert_to_tensor(latent).shape) != (model.latent_dim,):
+            raise ZooError(
+                f"{name} must have shape ({model.latent_dim},), "
+                f"got {tuple(tf.convert_to_tensor(latent).shape)}"
+            )
+    latents = interpolation_path(start, end, int(num_steps))
+    if not model.conditional:
+        return model(latents).numpy()
+    if label is None:
+        raise ZooError(f"{type(model).__name__} is conditional: pass label=<class id>")
+    labels = tf.fill([int(num_steps)], tf.cast(label, tf.int32))
+    return model((latents, labels)).numpy()
