@@ -23,7 +23,7 @@ data:
 
 # DCGAN on Fashion-MNIST, about 10 minutes on 2 CPU cores; rerun to resume.
 train: venv data
-	$(PY) train.py --model=dcgan --dataset=fashion_mnist --steps=$(STEPS) --workdir=$(WORKDIR)
+	$(PY) train.py --model=dcgan --dataset=fashion_mnist --image_size=32 --steps=$(STEPS) --workdir=$(WORKDIR)
 
 # The fast suite (CI runs this); slow tests (real-data training) run in test-slow.
 test: venv data

@@ -39,12 +39,18 @@ flags.DEFINE_string(
 flags.DEFINE_float("d_learning_rate", None, "Discriminator learning rate (default: the model's).")
 flags.DEFINE_float("g_learning_rate", None, "Generator learning rate (default: the model's).")
 flags.DEFINE_string("data_dir", None, "Fashion-MNIST IDX folder, or TFDS data dir.")
-flags.DEFINE_integer("sample_every", _DEFAULTS.sample_every, "Steps between sample PNGs.", lower_bound=1)
+flags.DEFINE_integer(
+    "sample_every", _DEFAULTS.sample_every, "Steps between sample PNGs.", lower_bound=1
+)
 flags.DEFINE_integer(
     "checkpoint_every", _DEFAULTS.checkpoint_every, "Steps between checkpoints.", lower_bound=1
 )
-flags.DEFINE_integer("log_every", _DEFAULTS.log_every, "Steps between TensorBoard scalars.", lower_bound=1)
-flags.DEFINE_integer("keep_checkpoints", _DEFAULTS.keep_checkpoints, "Checkpoints kept.", lower_bound=1)
+flags.DEFINE_integer(
+    "log_every", _DEFAULTS.log_every, "Steps between TensorBoard scalars.", lower_bound=1
+)
+flags.DEFINE_integer(
+    "keep_checkpoints", _DEFAULTS.keep_checkpoints, "Checkpoints kept.", lower_bound=1
+)
 
 FLAGS = flags.FLAGS
 

@@ -50,12 +50,16 @@ CONFIGS = {
         "GAN, minimax", "vanilla_gan", {**_MLP, "loss": "minimax"}, _PUBLISHED_LEARNING_RATES
     ),
     "gan_ns": BenchConfig(
-        "GAN, non-saturating", "vanilla_gan", {**_MLP, "loss": "non_saturating"},
+        "GAN, non-saturating",
+        "vanilla_gan",
+        {**_MLP, "loss": "non_saturating"},
         _PUBLISHED_LEARNING_RATES,
     ),  # fmt: skip
     "wgan_gp": BenchConfig("WGAN-GP", "wgan_gp", dict(_MLP), {}),
     "gan_r1": BenchConfig(
-        "GAN + R1 (gamma 1)", "vanilla_gan", {**_MLP, "loss": "non_saturating", "r1_gamma": 1.0},
+        "GAN + R1 (gamma 1)",
+        "vanilla_gan",
+        {**_MLP, "loss": "non_saturating", "r1_gamma": 1.0},
         _PUBLISHED_LEARNING_RATES,
     ),  # fmt: skip
 }
@@ -125,8 +129,9 @@ def table(results, floors):
             cells += [f"{m:.1f} ± {e:.1f}" for m, e in (covered, quality)] + [
                 f"{kl[0]:.3f} ± {kl[1]:.3f}"
             ]
-        lines.append(f"| {CONFIGS[name].label} (ours, {len(next(iter(per_dataset.values())))} seeds) | "
-                     + " | ".join(cells) + " |")  # fmt: skip
+        num_seeds = len(next(iter(per_dataset.values())))
+        label = f"{CONFIGS[name].label} (ours, {num_seeds} seeds)"
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
     for label, ring, grid in PUBLISHED:
         lines.append(f"| {label} | {ring[0]} | {ring[1]} | | {grid[0]} | {grid[1]} | |")
     floor_cells = []

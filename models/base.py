@@ -88,9 +88,7 @@ class GAN(keras.Model):
         if not 0.0 <= ema_decay < 1.0:
             raise ZooError(f"ema_decay must be in [0, 1), got {ema_decay}")
         if num_classes and len(generator.inputs) != 2:
-            raise ZooError(
-                f"{type(self).__name__} is unconditional here; leave num_classes at 0"
-            )
+            raise ZooError(f"{type(self).__name__} is unconditional here; leave num_classes at 0")
         _check_regularization(
             type(self).__name__, discriminator, loss, gp_weight, r1_gamma, r2_gamma, clip_value
         )
@@ -276,14 +274,16 @@ class GAN(keras.Model):
         if self.d_steps == 1:
             return [(images, labels)]
         image_chunks = tf.split(images, self.d_steps)
-        label_chunks = tf.split(labels, self.d_steps) if labels is not None else [None] * self.d_steps
-        return list(zip(image_chunks, label_chunks))
+        label_chunks = (
+            tf.split(labels, self.d_steps) if labels is not None else [None] * self.d_steps
+        )
+        return list(zip(image_chunks, label_chunks, strict=True))
 
     def minimize(self, optimizer, tape, loss, network):
         """One optimizer step on `network`'s trainable weights."""
         variables = network.trainable_variables
         gradients = tape.gradient(loss, variables)
-        optimizer.apply_gradients(zip(gradients, variables))
+        optimizer.apply_gradients(zip(gradients, variables, strict=True))
 
     def discriminator_penalty(self, real_images, real_labels, fake_images, fake_labels):
         """The weighted sum of the active gradient penalties; `0.0` if none.

@@ -15,6 +15,7 @@ from models.base import GAN
 from zoo import losses
 from zoo.registry import register_model
 
+
 @register_model("vanilla_gan")
 class VanillaGAN(GAN):
     """Generative adversarial network with multilayer-perceptron networks.
@@ -60,9 +61,7 @@ class VanillaGAN(GAN):
         if output_activation is None:
             output_activation = "tanh" if len(image_shape) == 3 else "linear"
         super().__init__(
-            mlp_generator(
-                image_shape, latent_dim, hidden_dims, activation, output_activation
-            ),
+            mlp_generator(image_shape, latent_dim, hidden_dims, activation, output_activation),
             mlp_discriminator(image_shape, hidden_dims[::-1], activation),
             latent_dim=latent_dim,
             **kwargs,

@@ -24,6 +24,7 @@ def import_tensorflow_quietly():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if os.environ.get("GAN_ZOO_VERBOSE"):
         import tensorflow  # noqa: F401
+
         return
     sys.stderr.flush()
     saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)

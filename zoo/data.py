@@ -210,7 +210,9 @@ def _folder_examples(folder, size, channels):
     files = list_image_files(folder)
 
     def decode(path):
-        image = tf.io.decode_image(tf.io.read_file(path), channels=channels, expand_animations=False)
+        image = tf.io.decode_image(
+            tf.io.read_file(path), channels=channels, expand_animations=False
+        )
         return _center_crop_resize(image, size), tf.constant(0, tf.int32)
 
     dataset = tf.data.Dataset.from_tensor_slices(files).map(
@@ -249,7 +251,12 @@ def _tfds_examples(name, split, size, data_dir):
         return image, label
 
     size_of_split = info.splits[split].num_examples if split in info.splits else None
-    return dataset.map(convert, num_parallel_calls=tf.data.AUTOTUNE), num_classes, channels, size_of_split
+    return (
+        dataset.map(convert, num_parallel_calls=tf.data.AUTOTUNE),
+        num_classes,
+        channels,
+        size_of_split,
+    )
 
 
 # ------------------------------------------------------------ the pipeline

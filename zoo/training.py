@@ -233,9 +233,7 @@ def train(config):
 
     writer = tf.summary.create_file_writer(str(workdir / "logs"))
     guard = zoo_callbacks.NaNGuard()
-    logger = zoo_callbacks.ScalarLogger(
-        writer, config.log_every, config.batch_size * model.d_steps
-    )
+    logger = zoo_callbacks.ScalarLogger(writer, config.log_every, config.batch_size * model.d_steps)
     samples = zoo_callbacks.SampleGrid(
         workdir / "samples", fixed_latents(model, config.num_samples, config.seed),
         config.sample_every, writer, config.dataset,
@@ -295,7 +293,9 @@ def read_config(workdir):
     """The `TrainConfig` stored in a workdir."""
     path = pathlib.Path(workdir) / CONFIG_FILE
     if not path.exists():
-        raise ZooError(f"{workdir} is not a training workdir (no {CONFIG_FILE}); pass --workdir of a run")
+        raise ZooError(
+            f"{workdir} is not a training workdir (no {CONFIG_FILE}); pass --workdir of a run"
+        )
     fields = {f.name for f in dataclasses.fields(TrainConfig)}
     stored = json.loads(path.read_text())
     return TrainConfig(**{k: v for k, v in stored.items() if k in fields})

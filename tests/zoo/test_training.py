@@ -111,7 +111,7 @@ class _PoisonedGAN(models.VanillaGAN):
     """Reports a NaN discriminator loss from its third step on."""
 
     def train_step(self, data):
-        logs = super().train_step(data)
+        super().train_step(data)
         poisoned = tf.where(self.g_optimizer.iterations >= 3, np.nan, 0.0)
         self.trackers["d_loss"].update_state(poisoned)
         return {name: tracker.result() for name, tracker in self.trackers.items()}
