@@ -55,7 +55,10 @@ CONFIGS = {
         {**_MLP, "loss": "non_saturating"},
         _PUBLISHED_LEARNING_RATES,
     ),  # fmt: skip
-    "wgan_gp": BenchConfig("WGAN-GP", "wgan_gp", dict(_MLP), {}),
+    # WGAN-GP's point networks are ReLU MLPs (Gulrajani et al.'s toy setting).
+    "wgan_gp": BenchConfig(
+        "WGAN-GP", "wgan_gp", {"latent_dim": 256, "hidden_dims": (128, 128)}, {}
+    ),
     "gan_r1": BenchConfig(
         "GAN + R1 (gamma 1)",
         "vanilla_gan",
