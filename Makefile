@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 STEPS ?= 3000
 WORKDIR ?= runs/dcgan
 
-.PHONY: venv data train test test-slow bench bench-modes lint clean
+.PHONY: venv data train test test-slow bench bench-modes classifier lint clean
 
 $(INSTALLED): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ test-slow: venv data
 
 bench: venv data
 	$(PY) bench/train_speed.py
+	$(PY) bench/score_time.py
+
+# Retrains the shipped evaluation classifier (zoo/classifier/), about 6-8 minutes.
+classifier: venv data
+	$(PY) scripts/train_classifier.py
 
 # Mode collapse on ring8/grid25, 4 configurations x 5 seeds x 25k steps: hours on 2 cores.
 bench-modes: venv

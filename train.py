@@ -49,6 +49,11 @@ flags.DEFINE_integer(
     "log_every", _DEFAULTS.log_every, "Steps between TensorBoard scalars.", lower_bound=1
 )
 flags.DEFINE_integer(
+    "eval_every", None, "Steps between FID/IS/KID evaluations logged to TensorBoard.",
+    lower_bound=1,
+)  # fmt: skip
+flags.DEFINE_string("eval_metrics", _DEFAULTS.eval_metrics, "Metrics of --eval_every.")
+flags.DEFINE_integer(
     "keep_checkpoints", _DEFAULTS.keep_checkpoints, "Checkpoints kept.", lower_bound=1
 )
 
@@ -72,6 +77,8 @@ def main():
         checkpoint_every=FLAGS.checkpoint_every,
         log_every=FLAGS.log_every,
         keep_checkpoints=FLAGS.keep_checkpoints,
+        eval_every=FLAGS.eval_every,
+        eval_metrics=FLAGS.eval_metrics,
     )
     training.train(config)
 

@@ -95,12 +95,14 @@ def main():
     steps = FLAGS.epochs * int(np.ceil(len(train_images) / FLAGS.batch_size))
     model = build_classifier()
     model.compile(
-        optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(FLAGS.learning_rate, steps)),
+        optimizer=keras.optimizers.Adam(
+            keras.optimizers.schedules.CosineDecay(FLAGS.learning_rate, steps)
+        ),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
     )
     started = time.perf_counter()
-    model.fit(train, epochs=FLAGS.epochs, verbose=2)
+    model.fit(train, epochs=FLAGS.epochs, shuffle=False, verbose=2)  # the pipeline shuffles
     seconds = time.perf_counter() - started
 
     _, accuracy = model.evaluate(test_images, test_labels, batch_size=1000, verbose=0)
@@ -128,7 +130,9 @@ def main():
         "batch_size": FLAGS.batch_size,
         "learning_rate": FLAGS.learning_rate,
         "seed": FLAGS.seed,
-        "command": "python scripts/train_classifier.py " + shlex.join(sys.argv[1:]),
+        "command": " ".join(
+            ["python scripts/train_classifier.py", shlex.join(sys.argv[1:])]
+        ).strip(),
         "machine": f"{os.cpu_count()} CPU cores",
         "tensorflow": tf.__version__,
         "keras": keras.__version__,

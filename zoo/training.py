@@ -34,8 +34,9 @@ SUMMARY_FILE = "train_summary.json"
 # Fields a rerun in the same workdir may change; any other change would mix
 # two different runs in one set of checkpoints.
 RESUMABLE_CHANGES = frozenset(
-    {"steps", "sample_every", "checkpoint_every", "log_every", "keep_checkpoints", "data_dir"}
-)
+    {"steps", "sample_every", "checkpoint_every", "log_every", "keep_checkpoints", "data_dir",
+     "eval_every", "eval_metrics"}
+)  # fmt: skip
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,6 +62,9 @@ class TrainConfig:
         log_every: steps between TensorBoard scalars (and tracker resets).
         keep_checkpoints: how many checkpoints to keep.
         num_samples: samples in each grid.
+        eval_every: steps between metric evaluations logged to TensorBoard
+            (`zoo.metrics`); `None` evaluates only with `evaluate.py`.
+        eval_metrics: protocol names evaluated every `eval_every` steps.
     """
 
     model: str = "dcgan"
@@ -79,6 +83,8 @@ class TrainConfig:
     log_every: int = 100
     keep_checkpoints: int = 3
     num_samples: int = 64
+    eval_every: int | None = None
+    eval_metrics: str = "fid10k,is10k,kid10k"
 
     def __post_init__(self):
         for name in ("steps", "batch_size", "sample_every", "checkpoint_every", "log_every",
@@ -86,6 +92,10 @@ class TrainConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ZooError(f"{name} must be a positive integer, got {value!r}")
+        if self.eval_every is not None and (
+            not isinstance(self.eval_every, int) or self.eval_every < 1
+        ):
+            raise ZooError(f"eval_every must be a positive integer, got {self.eval_every!r}")
         for name in ("d_learning_rate", "g_learning_rate"):
             value = getattr(self, name)
             if value is not None and not value > 0:
@@ -239,6 +249,14 @@ def train(config):
         config.sample_every, writer, config.dataset,
     )  # fmt: skip
     checkpointer = zoo_callbacks.Checkpointer(manager, config.checkpoint_every)
+    run_callbacks = [guard, logger, samples, checkpointer]
+    if config.eval_every:
+        from zoo import metrics  # Loads TF-GAN's maths; only runs that evaluate pay.
+
+        run_callbacks.insert(1, metrics.MetricsCallback(
+            config.eval_every, config.eval_metrics, writer,
+            dataset=config.dataset, data_dir=config.data_dir, seed=config.seed,
+        ))  # fmt: skip
 
     started = time.perf_counter()
     if start_step < config.steps:
@@ -250,7 +268,7 @@ def train(config):
             epochs=1,
             shuffle=False,  # the pipeline shuffles
             verbose=1 if sys.stdout.isatty() else 2,
-            callbacks=[guard, logger, samples, checkpointer],
+            callbacks=run_callbacks,
         )
     else:
         _say(f"already at step {start_step} >= --steps={config.steps}; nothing to train")

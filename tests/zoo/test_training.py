@@ -148,3 +148,17 @@ def test_build_model_image_shape_mismatch_raises(tmp_path):
     info = training.data.DatasetInfo("fashion_mnist", (28, 28, 1), 10, 60000)
     with pytest.raises(ZooError, match="does not match the dataset"):
         training.build_model(config, info)
+
+
+@pytest.mark.usefixtures("fashion_mnist_files")
+def test_train_eval_every_logs_metrics_to_tensorboard(tmp_path):
+    from tensorboard.backend.event_processing import event_accumulator
+
+    training.train(tiny_config(tmp_path, steps=4, eval_every=2, eval_metrics="fid1k"))
+    events = event_accumulator.EventAccumulator(
+        str(tmp_path / "logs"), size_guidance={"tensors": 0}
+    )
+    events.Reload()
+    fid = events.Tensors("metrics/fid1k")
+    assert [event.step for event in fid] == [2, 4]
+    assert all(tf.make_ndarray(event.tensor_proto) > 0 for event in fid)

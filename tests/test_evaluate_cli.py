@@ -1,0 +1,96 @@
+"""evaluate.py as a user runs it: metrics table, real floor, metrics.json, errors."""
+
+import gzip
+import json
+import os
+import pathlib
+import struct
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from zoo import extractors, training
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def run_evaluate(*args, env=None):
+    return subprocess.run(
+        [sys.executable, str(ROOT / "evaluate.py"), *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})},
+    )  # fmt: skip
+
+
+def assert_one_line_error(result, *fragments):
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    error_lines = [line for line in result.stderr.splitlines() if "error" in line.lower()]
+    assert len(error_lines) == 1, result.stderr
+    for fragment in fragments:
+        assert fragment in error_lines[0], result.stderr
+
+
+def _write_idx(path, array):
+    header = bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}i", *array.shape)
+    with gzip.open(path, "wb") as f:
+        f.write(header + np.asarray(array, np.uint8).tobytes())
+
+
+@pytest.fixture
+def fake_fashion_mnist(tmp_path):
+    """Random 'Fashion-MNIST': 200 train and 60 test images."""
+    rng = np.random.default_rng(0)
+    folder = tmp_path / "fashion"
+    folder.mkdir()
+    for prefix, count in (("train", 200), ("t10k", 60)):
+        _write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", rng.integers(0, 256, (count, 28, 28)))
+        _write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", np.arange(count) % 10)
+    return folder
+
+
+@pytest.mark.skipif(not extractors.CLASSIFIER_FILE.exists(), reason="no shipped classifier")
+def test_evaluate_cli_workdir_prints_metrics_and_floor_and_writes_json(
+    fake_fashion_mnist, tmp_path
+):
+    workdir = tmp_path / "run"
+    training.train(training.TrainConfig(
+        workdir=str(workdir), steps=1, batch_size=4, data_dir=str(fake_fashion_mnist),
+        model_kwargs={"base_filters": 4, "latent_dim": 8}, num_samples=4,
+    ))  # fmt: skip
+    cache = tmp_path / "cache"
+    result = run_evaluate(f"--workdir={workdir}", "--metrics=fid1k,is1k,kid1k,pr1k3",
+                          env={"GAN_ZOO_CACHE": str(cache)})  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    for name in ("fid1k", "is1k", "kid1k", "pr1k3_precision", "pr1k3_recall", "real floor"):
+        assert name in result.stdout
+    assert "60 test images" in result.stdout and "200 train images" in result.stdout
+
+    report = json.loads((workdir / "metrics.json").read_text())
+    assert report["dataset"] == "fashion_mnist"
+    assert report["extractor"]["name"] == "fashion_mnist_classifier"
+    assert report["extractor"]["weights_sha256"] == extractors.file_sha256(
+        extractors.CLASSIFIER_FILE
+    )
+    assert set(report["metrics"]) == set(report["real_floor"])
+    assert report["metrics"]["fid1k"] > 0
+    assert (report["num_real_train"], report["num_real_test"]) == (200, 60)
+    assert (workdir / "samples" / "eval_seed0.png").exists()
+    # Train and test references, cached for the next run.
+    assert len(list((cache / "reference").glob("fashion_mnist-*.npz"))) == 2
+
+
+def test_evaluate_cli_unknown_metric_lists_valid_names(tmp_path):
+    result = run_evaluate(f"--model_path={tmp_path / 'absent.keras'}", "--metrics=fid10k,fid3")
+    assert_one_line_error(result, "unknown metric 'fid3'", "fid10k", "pr50k3")
+
+
+def test_evaluate_cli_needs_exactly_one_source(tmp_path):
+    result = run_evaluate(f"--workdir={tmp_path}", "--pretrained=dcgan_fashion_mnist")
+    assert_one_line_error(result, "exactly one of --workdir, --model_path or --pretrained")
+
+
+def test_evaluate_cli_pretrained_unknown_or_unavailable_says_so():
+    result = run_evaluate("--pretrained=no_such_model", "--metrics=")
+    assert_one_line_error(result, "pretrained")

@@ -1,0 +1,390 @@
+"""Metrics: closed forms and golden values for the maths, the protocol registry,
+the reference cache, and the training callback."""
+
+import gzip
+import json
+import struct
+
+import keras
+import numpy as np
+import pytest
+import scipy.linalg
+import tensorflow as tf
+from tensorflow.core.util import event_pb2
+
+from zoo import extractors, metrics
+from zoo.errors import ZooError
+
+# ------------------------------------------------------------------ FID
+
+
+def _with_moments(rng, mean, covariance, count):
+    """`count` points whose sample mean and unbiased covariance are exactly these."""
+    dim = len(mean)
+    points = rng.standard_normal((count, dim))
+    points -= points.mean(axis=0)
+    # Whiten to an identity sample covariance, then color.
+    points = points @ np.linalg.inv(np.linalg.cholesky(np.cov(points, rowvar=False))).T
+    return points @ np.linalg.cholesky(covariance).T + mean
+
+
+def _scipy_fid(a, b):
+    mean_a, mean_b = a.mean(axis=0), b.mean(axis=0)
+    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    root = scipy.linalg.sqrtm(cov_a @ cov_b).real
+    return float(np.sum((mean_a - mean_b) ** 2) + np.trace(cov_a + cov_b - 2 * root))
+
+
+def test_frechet_distance_of_set_with_itself_is_zero():
+    features = np.random.default_rng(0).standard_normal((500, 16))
+    assert metrics.frechet_distance(features, features) == pytest.approx(0.0, abs=1e-3)
+
+
+def test_frechet_distance_of_two_gaussians_matches_closed_form():
+    rng = np.random.default_rng(1)
+    mean_1, mean_2 = np.array([0.0, 1.0, -2.0]), np.array([1.0, 1.0, 0.5])
+    var_1, var_2 = np.array([1.0, 4.0, 0.25]), np.array([9.0, 1.0, 0.25])
+    a = _with_moments(rng, mean_1, np.diag(var_1), 400)
+    b = _with_moments(rng, mean_2, np.diag(var_2), 300)
+    # Diagonal covariances: Tr(C1 + C2 - 2 sqrt(C1 C2)) = sum (s1 - s2)^2.
+    closed_form = np.sum((mean_1 - mean_2) ** 2) + np.sum((np.sqrt(var_1) - np.sqrt(var_2)) ** 2)
+    assert metrics.frechet_distance(a, b) == pytest.approx(closed_form, rel=1e-6)
+
+
+def test_frechet_distance_of_gaussians_with_full_covariances_matches_closed_form():
+    rng = np.random.default_rng(2)
+    factor = rng.standard_normal((4, 4))
+    cov_1, cov_2 = factor @ factor.T + np.eye(4), np.eye(4) * 2.0
+    a = _with_moments(rng, np.zeros(4), cov_1, 200)
+    b = _with_moments(rng, np.ones(4), cov_2, 200)
+    # With C2 = 2I: sqrt(C1 C2) = sqrt(2) sqrt(C1), whose trace is sqrt(2) sum sqrt(eig C1).
+    trace_root = np.sqrt(2.0) * np.sum(np.sqrt(np.linalg.eigvalsh(cov_1)))
+    closed_form = 4.0 + np.trace(cov_1) + 8.0 - 2 * trace_root
+    assert metrics.frechet_distance(a, b) == pytest.approx(closed_form, rel=1e-6)
+
+
+def test_frechet_distance_matches_scipy_sqrtm_reference():
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((600, 32)) * rng.uniform(0.5, 2.0, 32)
+    b = rng.standard_normal((500, 32)) @ rng.standard_normal((32, 32)) * 0.3 + 0.2
+    assert metrics.frechet_distance(a, b) == pytest.approx(_scipy_fid(a, b), rel=1e-3)
+
+
+# ------------------------------------------------------------------- IS
+
+
+def test_inception_score_of_uniform_logits_is_1():
+    mean, std = metrics.inception_score(np.zeros((100, 10), np.float32))
+    assert mean == pytest.approx(1.0, abs=1e-6)
+    assert std == pytest.approx(0.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("num_classes", [2, 10])
+def test_inception_score_of_confident_balanced_predictions_is_num_classes(num_classes):
+    labels = np.arange(100 * num_classes) % num_classes
+    logits = 50.0 * np.eye(num_classes, dtype=np.float32)[labels]
+    mean, _ = metrics.inception_score(logits)
+    assert mean == pytest.approx(num_classes, rel=1e-3)
+
+
+def test_inception_score_of_one_class_only_is_1():
+    logits = 50.0 * np.eye(10, dtype=np.float32)[np.zeros(100, int)]
+    assert metrics.inception_score(logits)[0] == pytest.approx(1.0, abs=1e-3)
+
+
+# ------------------------------------------------------------------ KID
+
+
+def test_kernel_distance_same_distribution_near_zero_and_grows_with_shift():
+    rng = np.random.default_rng(4)
+    real = rng.standard_normal((2000, 8))
+    same = rng.standard_normal((2000, 8))
+    kid_same, _ = metrics.kernel_distance(real, same, max_block_size=500)
+    kid_small, std_small = metrics.kernel_distance(real, same + 0.3, max_block_size=500)
+    kid_large, _ = metrics.kernel_distance(real, same + 1.0, max_block_size=500)
+    # With 4 blocks of 500 the estimator's spread is a few 1e-3 here.
+    assert abs(kid_same) < 1e-2
+    assert kid_small > 3 * std_small and kid_small > 30 * abs(kid_same)
+    assert kid_large > 10 * kid_small
+
+
+# ----------------------------------------------------- precision, recall
+
+
+def test_precision_recall_of_identical_sets_is_1():
+    points = np.random.default_rng(5).standard_normal((300, 4))
+    assert metrics.precision_recall(points, points) == (1.0, 1.0)
+
+
+def test_precision_recall_of_far_apart_sets_is_0():
+    points = np.random.default_rng(6).standard_normal((300, 4))
+    assert metrics.precision_recall(points, points + 100.0) == (0.0, 0.0)
+
+
+def test_precision_recall_of_collapsed_generator_high_precision_low_recall():
+    rng = np.random.default_rng(7)
+    centers = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [10.0, 10.0]])
+    real = centers[np.arange(400) % 4] + 0.5 * rng.standard_normal((400, 2))
+    # The generator found one mode of four.
+    fake = centers[0] + 0.5 * rng.standard_normal((400, 2))
+    precision, recall = metrics.precision_recall(real, fake)
+    assert precision > 0.9
+    assert recall < 0.35
+
+
+def test_precision_recall_needs_more_points_than_k():
+    with pytest.raises(ZooError, match="k=3"):
+        metrics.precision_recall(np.zeros((3, 2)), np.zeros((10, 2)))
+
+
+# ------------------------------------------------------------ protocols
+
+
+def test_protocols_registered_by_name_fix_the_sample_count():
+    assert metrics.PROTOCOLS["fid10k"] == metrics.Protocol("fid10k", "fid", 10_000)
+    assert metrics.PROTOCOLS["is50k"].num_samples == 50_000
+    assert metrics.PROTOCOLS["kid1k"].kind == "kid"
+    assert metrics.PROTOCOLS["pr10k3"].result_names == ("pr10k3_precision", "pr10k3_recall")
+    assert set(metrics.DEFAULT_METRICS) <= set(metrics.PROTOCOLS)
+
+
+def test_get_protocols_unknown_name_lists_valid_names():
+    with pytest.raises(ZooError, match="unknown metric 'fid7'.*fid10k"):
+        metrics.get_protocols("fid10k,fid7")
+
+
+def test_get_protocols_repeated_name_raises():
+    with pytest.raises(ZooError, match="twice"):
+        metrics.get_protocols(["kid1k", "kid1k"])
+
+
+def test_score_adds_each_protocols_result_names():
+    rng = np.random.default_rng(8)
+    reference = extractors.Activations(rng.standard_normal((1500, 4)), rng.normal(size=(1500, 3)))
+    fake = extractors.Activations(rng.standard_normal((1000, 4)), rng.normal(size=(1000, 3)))
+    results = metrics.score("fid1k,is1k,kid1k,pr1k3", fake, reference)
+    assert set(results) == {"fid1k", "is1k", "is1k_std", "kid1k", "kid1k_std",
+                            "pr1k3_precision", "pr1k3_recall"}  # fmt: skip
+    assert all(np.isfinite(v) for v in results.values())
+    table = metrics.format_table("fid1k,is1k,pr1k3", results, results, 1000, 1500)
+    assert "fid1k" in table and "pr1k3_recall" in table and "real floor" in table
+
+
+def test_score_with_too_few_samples_raises():
+    few = extractors.Activations(np.zeros((10, 4)), np.zeros((10, 3)))
+    with pytest.raises(ZooError, match="fid1k scores 1000 samples, got 10"):
+        metrics.score("fid1k", few, few)
+
+
+# ------------------------------------------------------ reference cache
+
+
+def _write_idx(path, array):
+    header = bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}i", *array.shape)
+    with gzip.open(path, "wb") as f:
+        f.write(header + np.asarray(array, np.uint8).tobytes())
+
+
+@pytest.fixture
+def fake_fashion_mnist(tmp_path):
+    """Random 28x28 'Fashion-MNIST': 120 train and 40 test images, gzipped IDX."""
+    rng = np.random.default_rng(0)
+    folder = tmp_path / "fashion"
+    folder.mkdir()
+    for prefix, count in (("train", 120), ("t10k", 40)):
+        _write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", rng.integers(0, 256, (count, 28, 28)))
+        _write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", np.arange(count) % 10)
+    return folder
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(metrics.CACHE_ENV, str(folder))
+    return folder
+
+
+def _tiny_classifier_file(path, seed=0):
+    """A random two-layer 'classifier' with the shipped file's layer names."""
+    keras.utils.set_random_seed(seed)
+    inputs = keras.Input((28, 28, 1))
+    x = keras.layers.Conv2D(4, 3, strides=4)(inputs)
+    x = keras.layers.Flatten()(x)
+    features = keras.layers.Dense(6, activation="relu", name=extractors.FEATURES_LAYER)(x)
+    logits = keras.layers.Dense(10, name=extractors.LOGITS_LAYER)(features)
+    keras.Model(inputs, logits).save(path)
+    return path
+
+
+class _CountingExtractor(extractors.ClassifierExtractor):
+    calls = 0
+
+    def __call__(self, images):
+        type(self).calls += 1
+        return super().__call__(images)
+
+
+def test_reference_activations_computed_once_then_read_from_cache(
+    fake_fashion_mnist, cache, tmp_path
+):
+    extractor = _CountingExtractor(_tiny_classifier_file(tmp_path / "c.keras"), batch_size=50)
+    first = metrics.reference_activations("fashion_mnist", "train", (28, 28, 1), extractor,
+                                          fake_fashion_mnist)  # fmt: skip
+    calls = _CountingExtractor.calls
+    assert calls == 3  # 120 images in batches of 50
+    second = metrics.reference_activations("fashion_mnist", "train", (28, 28, 1), extractor,
+                                           fake_fashion_mnist)  # fmt: skip
+    assert _CountingExtractor.calls == calls
+    np.testing.assert_array_equal(first.features, second.features)
+    assert first.features.shape == (120, 6) and first.logits.shape == (120, 10)
+
+    (path,) = (cache / "reference").glob("*.npz")
+    assert path.name.startswith("fashion_mnist-train-28x28x1-fashion_mnist_classifier-")
+    mean, covariance = metrics.reference_statistics(path)
+    np.testing.assert_allclose(mean, first.features.mean(axis=0), rtol=1e-5, atol=1e-6)
+    assert covariance.shape == (6, 6)
+
+
+def test_reference_key_changes_with_classifier_weights(fake_fashion_mnist, cache, tmp_path):
+    old = extractors.ClassifierExtractor(_tiny_classifier_file(tmp_path / "c.keras", seed=0))
+    old_path = metrics.reference_path(
+        metrics.reference_key("fashion_mnist", "train", (28, 28, 1), old, fake_fashion_mnist)
+    )
+    metrics.reference_activations("fashion_mnist", "train", (28, 28, 1), old, fake_fashion_mnist)
+    # Retrain (here: re-initialise) the classifier in the same file.
+    new = extractors.ClassifierExtractor(_tiny_classifier_file(tmp_path / "c.keras", seed=1))
+    new_path = metrics.reference_path(
+        metrics.reference_key("fashion_mnist", "train", (28, 28, 1), new, fake_fashion_mnist)
+    )
+    assert new.weights_sha256 != old.weights_sha256
+    assert new_path != old_path
+    fresh = metrics.reference_activations("fashion_mnist", "train", (28, 28, 1), new,
+                                          fake_fashion_mnist)  # fmt: skip
+    features, _ = new(np.zeros((1, 28, 28, 1), np.float32))
+    assert fresh.features.shape[1] == features.shape[1]
+    assert len(list((cache / "reference").glob("*.npz"))) == 2
+
+
+def test_reference_key_names_split_image_size_and_data_source(fake_fashion_mnist, tmp_path):
+    extractor = extractors.ClassifierExtractor(_tiny_classifier_file(tmp_path / "c.keras"))
+    key = metrics.reference_key("fashion_mnist", "test", (32, 32, 1), extractor, fake_fashion_mnist)
+    assert key["split"] == "test" and key["image_shape"] == [32, 32, 1]
+    assert key["extractor"] == "fashion_mnist_classifier"
+    assert key["weights_sha256"] == extractors.file_sha256(tmp_path / "c.keras")
+    assert key["data_source"] == str(fake_fashion_mnist.resolve())
+
+
+def test_reference_at_32_equals_reference_at_28(fake_fashion_mnist, cache, tmp_path):
+    extractor = extractors.ClassifierExtractor(_tiny_classifier_file(tmp_path / "c.keras"))
+    at_28 = metrics.reference_activations("fashion_mnist", "test", (28, 28, 1), extractor,
+                                          fake_fashion_mnist)  # fmt: skip
+    at_32 = metrics.reference_activations("fashion_mnist", "test", (32, 32, 1), extractor,
+                                          fake_fashion_mnist)  # fmt: skip
+    np.testing.assert_allclose(at_28.features, at_32.features, rtol=1e-5, atol=1e-5)
+
+
+def test_reference_with_random_weights_is_never_cached(fake_fashion_mnist, cache):
+    inputs = keras.Input((28, 28, 1))
+    flat = keras.layers.Flatten()(inputs)
+    outputs = [keras.layers.Dense(3)(flat), keras.layers.Dense(10)(flat)]
+    extractor = _IdentityKerasExtractor(keras.Model(inputs, outputs), "test_random")
+    metrics.reference_activations(
+        "fashion_mnist", "test", (28, 28, 1), extractor, fake_fashion_mnist
+    )
+    assert not cache.exists()
+
+
+class _IdentityKerasExtractor(extractors.KerasExtractor):
+    def preprocess(self, images):
+        return images
+
+
+def test_reference_of_points_raises_zoo_error(cache, tmp_path):
+    extractor = extractors.ClassifierExtractor(_tiny_classifier_file(tmp_path / "c.keras"))
+    with pytest.raises(ZooError, match="zoo.modes"):
+        metrics.reference_activations("ring8", "train", (2,), extractor)
+
+
+def test_stale_cache_file_with_other_key_is_recomputed(fake_fashion_mnist, cache, tmp_path):
+    extractor = extractors.ClassifierExtractor(_tiny_classifier_file(tmp_path / "c.keras"))
+    key = metrics.reference_key("fashion_mnist", "test", (28, 28, 1), extractor, fake_fashion_mnist)
+    path = metrics.reference_path(key)
+    path.parent.mkdir(parents=True)
+    np.savez(path, key=json.dumps({**key, "split": "train"}), features=np.zeros((1, 6)),
+             logits=np.zeros((1, 10)))  # fmt: skip
+    activations = metrics.reference_activations("fashion_mnist", "test", (28, 28, 1), extractor,
+                                                fake_fashion_mnist)  # fmt: skip
+    assert len(activations) == 40
+
+
+# ------------------------------------------------------- model scoring
+
+
+def _tiny_gan():
+    from models.dcgan import DCGAN
+
+    model = DCGAN(image_shape=(28, 28, 1), latent_dim=8, base_filters=4, seed=0)
+    model.compile()
+    return model
+
+
+def test_generated_batches_are_a_function_of_the_seed():
+    model = _tiny_gan()
+    first = np.concatenate(list(metrics.generated_batches(model, 10, 4, seed=3)))
+    again = np.concatenate(list(metrics.generated_batches(model, 10, 4, seed=3)))
+    other = np.concatenate(list(metrics.generated_batches(model, 10, 4, seed=4)))
+    assert first.shape == (10, 28, 28, 1)
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, other)
+
+
+def test_metrics_callback_logs_scalars_to_tensorboard(fake_fashion_mnist, cache, tmp_path):
+    model = _tiny_gan()
+    extractor = extractors.ClassifierExtractor(_tiny_classifier_file(tmp_path / "c.keras"))
+    writer = tf.summary.create_file_writer(str(tmp_path / "logs"))
+    callback = metrics.MetricsCallback(
+        5, "fid1k,kid1k", writer, dataset="fashion_mnist", data_dir=fake_fashion_mnist,
+        extractor=extractor,
+    )  # fmt: skip
+    callback.set_model(model)
+    callback.on_train_batch_end(0)  # step 0 is a multiple of every
+    ((step, results),) = callback.history
+    assert step == 0 and set(results) == {"fid1k", "kid1k", "kid1k_std"}
+
+    tags = set()
+    for event_file in (tmp_path / "logs").glob("events.*"):
+        for record in tf.data.TFRecordDataset(str(event_file)):
+            tags |= {v.tag for v in event_pb2.Event.FromString(record.numpy()).summary.value}
+    assert {"metrics/fid1k", "metrics/kid1k"} <= tags
+
+
+def test_metrics_callback_inside_fit_scores_every_n_steps(fake_fashion_mnist, cache, tmp_path):
+    model = _tiny_gan()
+    extractor = extractors.ClassifierExtractor(_tiny_classifier_file(tmp_path / "c.keras"))
+    callback = metrics.MetricsCallback(
+        2, "kid1k", None, data_dir=fake_fashion_mnist, extractor=extractor
+    )
+    images = np.random.default_rng(0).uniform(-1, 1, (12, 28, 28, 1)).astype(np.float32)
+    dataset = tf.data.Dataset.from_tensor_slices((images, np.zeros(12, np.int32))).batch(4)
+    model.fit(dataset, epochs=1, verbose=0, callbacks=[callback])
+    assert [step for step, _ in callback.history] == [2]
+
+
+def test_metrics_callback_skips_steps_between_evaluations(fake_fashion_mnist, cache, tmp_path):
+    model = _tiny_gan()
+    model.g_optimizer.iterations.assign(3)
+    callback = metrics.MetricsCallback(5, "fid1k", None)
+    callback.set_model(model)
+    callback.on_train_batch_end(0)
+    assert callback.history == []
+
+
+def test_metrics_callback_for_points_fails_before_training(cache, tmp_path):
+    from models.vanilla_gan import VanillaGAN
+
+    model = VanillaGAN(image_shape=(2,), latent_dim=2, hidden_dims=(4,))
+    model.compile()
+    callback = metrics.MetricsCallback(5, "fid1k", None)
+    callback.set_model(model)
+    with pytest.raises(ZooError, match="zoo.modes"):
+        callback.on_train_begin()
