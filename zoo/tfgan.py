@@ -8,12 +8,13 @@ package modules for `tensorflow_gan`, `tensorflow_gan.python` and
 `tensorflow_gan.python.eval` (with `__path__` pointing into the installed
 package, so their submodules stay importable) and import the module itself.
 This is the one place that knows about the workaround; everything else uses
-`zoo.tfgan.classifier_metrics()`.
+`zoo.tfgan.classifier_metrics()` (and the tests `zoo.tfgan.losses_impl()`).
 """
 
 import contextlib
 import functools
 import importlib
+import importlib.machinery
 import importlib.util
 import logging
 import pathlib
@@ -22,7 +23,42 @@ import types
 
 from zoo.errors import ZooError
 
-_PACKAGES = ("tensorflow_gan", "tensorflow_gan.python", "tensorflow_gan.python.eval")
+
+def _package_root():
+    """The installed `tensorflow_gan` folder, found without importing it."""
+    registered = sys.modules.get("tensorflow_gan")
+    if registered is not None and getattr(registered, "__path__", None):
+        return pathlib.Path(next(iter(registered.__path__)))
+    spec = importlib.util.find_spec("tensorflow_gan")
+    if spec is None or not spec.submodule_search_locations:
+        raise ZooError(
+            "tensorflow-gan is not installed; "
+            "pip install tensorflow-gan tensorflow-probability tf-keras"
+        )
+    return pathlib.Path(next(iter(spec.submodule_search_locations)))
+
+
+def _import_without_package_init(module_name):
+    """Imports `tensorflow_gan.python.<...>.<module>` with empty parent packages."""
+    root = _package_root()
+    parts = module_name.split(".")
+    for depth in range(1, len(parts)):
+        name = ".".join(parts[:depth])
+        if name in sys.modules:
+            continue
+        path = str(root.joinpath(*parts[1:depth]))
+        package = types.ModuleType(name)
+        package.__path__ = [path]
+        # A spec keeps importlib.util.find_spec working on the stand-in.
+        package.__spec__ = importlib.machinery.ModuleSpec(name, None, is_package=True)
+        package.__spec__.submodule_search_locations = [path]
+        sys.modules[name] = package
+    try:
+        return importlib.import_module(module_name)
+    except ImportError as e:
+        raise ZooError(
+            f"cannot import TF-GAN's {parts[-1]} ({e}); pip install tensorflow-probability tf-keras"
+        ) from None
 
 
 @functools.cache
@@ -32,26 +68,18 @@ def classifier_metrics():
     Raises:
         ZooError: when tensorflow-gan (or tensorflow-probability) is not installed.
     """
-    spec = importlib.util.find_spec("tensorflow_gan")
-    if spec is None or not spec.submodule_search_locations:
-        raise ZooError(
-            "tensorflow-gan is not installed; "
-            "pip install tensorflow-gan tensorflow-probability tf-keras"
-        )
-    root = pathlib.Path(next(iter(spec.submodule_search_locations)))
-    for name in _PACKAGES:
-        if name in sys.modules:
-            continue
-        package = types.ModuleType(name)
-        package.__path__ = [str(root.joinpath(*name.split(".")[1:]))]
-        sys.modules[name] = package
-    try:
-        return importlib.import_module("tensorflow_gan.python.eval.classifier_metrics")
-    except ImportError as e:
-        raise ZooError(
-            f"cannot import TF-GAN's classifier_metrics ({e}); "
-            "pip install tensorflow-probability tf-keras"
-        ) from None
+    return _import_without_package_init("tensorflow_gan.python.eval.classifier_metrics")
+
+
+@functools.cache
+def losses_impl():
+    """Returns the module `tensorflow_gan.python.losses.losses_impl` (tests compare
+    `zoo.losses` with it).
+
+    Raises:
+        ZooError: when tensorflow-gan is not installed.
+    """
+    return _import_without_package_init("tensorflow_gan.python.losses.losses_impl")
 
 
 @contextlib.contextmanager

@@ -6,12 +6,7 @@ not the papers' plain losses: its discriminator losses smooth the real labels
 by 0.25 by default, so every call here passes `label_smoothing=0.0`.
 """
 
-import importlib
-import importlib.util
 import math
-import pathlib
-import sys
-import types
 
 import keras
 import numpy as np
@@ -19,28 +14,17 @@ import pytest
 import tensorflow as tf
 
 from zoo import losses
-
-_PACKAGES = ("tensorflow_gan", "tensorflow_gan.python", "tensorflow_gan.python.losses")
+from zoo import tfgan as tfgan_loader
+from zoo.errors import ZooError
 
 
 @pytest.fixture(scope="module")
 def tfgan():
     """TF-GAN's `losses_impl` module; skips the test when it cannot load."""
-    spec = importlib.util.find_spec("tensorflow_gan")
-    if spec is None or not spec.submodule_search_locations:
-        pytest.skip("tensorflow-gan is not installed")
-    root = pathlib.Path(next(iter(spec.submodule_search_locations)))
-    for name in _PACKAGES:
-        # Empty package modules with the real `__path__`: their submodules
-        # import, their `__init__` (which needs tf.estimator) never runs.
-        if name not in sys.modules:
-            package = types.ModuleType(name)
-            package.__path__ = [str(root.joinpath(*name.split(".")[1:]))]
-            sys.modules[name] = package
     try:
-        return importlib.import_module("tensorflow_gan.python.losses.losses_impl")
-    except Exception as e:  # Any failure inside TF-GAN's imports means: cannot compare.
-        pytest.skip(f"cannot load tensorflow_gan.python.losses.losses_impl: {e!r}")
+        return tfgan_loader.losses_impl()
+    except ZooError as e:
+        pytest.skip(f"cannot load tensorflow_gan.python.losses.losses_impl: {e}")
 
 
 @pytest.fixture(scope="module")
