@@ -50,6 +50,10 @@ class GAN(keras.Model):
         clip_value: the original WGAN's weight clipping bound
             (`zoo.losses.clip_weights`), only with `loss="wasserstein"` and
             without `gp_weight`; `0` turns it off. Defaults to `0`.
+        penalty_every: lazy regularization (StyleGAN2, Karras et al. 2020,
+            Section 3.1): the gradient penalties run on every
+            `penalty_every`-th discriminator step only, scaled by
+            `penalty_every` to keep their strength. Defaults to `1`.
         seed: seed of the generator of training latents and labels; `None`
             draws one. Defaults to `None`.
         name: model name. Defaults to the class name in snake_case.
@@ -74,6 +78,7 @@ class GAN(keras.Model):
         r1_gamma=0.0,
         r2_gamma=0.0,
         clip_value=0.0,
+        penalty_every=1,
         seed=None,
         name=None,
     ):
@@ -100,6 +105,8 @@ class GAN(keras.Model):
         self.r1_gamma = float(r1_gamma)
         self.r2_gamma = float(r2_gamma)
         self.clip_value = float(clip_value)
+        _check_positive_int("penalty_every", penalty_every)
+        self.penalty_every = int(penalty_every)
         self.seed = seed
         self.generator = generator
         self.discriminator = discriminator
@@ -125,6 +132,7 @@ class GAN(keras.Model):
             "r1_gamma": self.r1_gamma,
             "r2_gamma": self.r2_gamma,
             "clip_value": self.clip_value,
+            "penalty_every": self.penalty_every,
             "seed": self.seed,
         }
 
@@ -289,9 +297,21 @@ class GAN(keras.Model):
         """The weighted sum of the active gradient penalties; `0.0` if none.
 
         Call it inside the discriminator's tape: the penalties depend on the
-        discriminator's weights through its input gradients.
+        discriminator's weights through its input gradients. With
+        `penalty_every = n > 1` it is `n` times the penalty on every n-th
+        discriminator step and `0` on the others.
         """
+        if not (self.gp_weight or self.r1_gamma or self.r2_gamma):
+            return 0.0
+        penalty = lambda: self._weighted_penalties(  # noqa: E731
+            real_images, real_labels, fake_images, fake_labels
+        )
+        if self.penalty_every == 1:
+            return penalty()
+        due = tf.equal(self.d_optimizer.iterations % self.penalty_every, 0)
+        return tf.cond(due, lambda: self.penalty_every * penalty(), lambda: 0.0)
 
+    def _weighted_penalties(self, real_images, real_labels, fake_images, fake_labels):
         def discriminator_fn(labels):
             return lambda samples: self.discriminate(samples, labels, training=True)
 

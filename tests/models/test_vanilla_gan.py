@@ -223,3 +223,21 @@ def test_conditional_gan_generate_defaults_labels_to_classes_in_turn():
     assert not np.allclose(
         model.generate(latents=latents), model.generate(latents=latents, labels=[2] * 5)
     )
+
+
+def test_vanilla_gan_penalty_every_n_applies_scaled_penalty_on_every_nth_step():
+    gan = VanillaGAN(
+        image_shape=(2,), latent_dim=4, hidden_dims=(8,), r1_gamma=2.0, penalty_every=3
+    )
+    gan.compile()
+    real = tf.random.stateless_normal((16, 2), seed=(1, 2))
+    fake = tf.random.stateless_normal((16, 2), seed=(3, 4))
+    eager = VanillaGAN.from_config({**gan.get_config(), "penalty_every": 1})
+    eager.set_weights(gan.get_weights())
+    full = float(eager.discriminator_penalty(real, None, fake, None))
+    assert full > 0
+    penalties = []
+    for _ in range(4):
+        penalties.append(float(gan.discriminator_penalty(real, None, fake, None)))
+        gan.d_optimizer.iterations.assign_add(1)
+    np.testing.assert_allclose(penalties, [3 * full, 0.0, 0.0, 3 * full], rtol=1e-5)
