@@ -58,3 +58,17 @@ def fashion_mnist_files():
     if not (folder / "train-images-idx3-ubyte.gz").exists():
         pytest.skip(f"Fashion-MNIST not in {folder}: sudo apt-get install dataset-fashion-mnist")
     return folder
+
+
+@pytest.fixture
+def fake_fashion_mnist(tmp_path):
+    """Random 28x28 'Fashion-MNIST': 120 train and 40 test images, gzipped IDX."""
+    from tests.helpers import write_idx
+
+    rng = np.random.default_rng(0)
+    folder = tmp_path / "fashion"
+    folder.mkdir()
+    for prefix, count in (("train", 120), ("t10k", 40)):
+        write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", rng.integers(0, 256, (count, 28, 28)))
+        write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", np.arange(count) % 10)
+    return folder

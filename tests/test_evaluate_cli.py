@@ -1,53 +1,15 @@
 """evaluate.py as a user runs it: metrics table, real floor, metrics.json, errors."""
 
-import gzip
 import json
-import os
-import pathlib
-import struct
-import subprocess
-import sys
 
-import numpy as np
 import pytest
 
+from tests.helpers import assert_one_line_error, run_script
 from zoo import extractors, training
-
-ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 def run_evaluate(*args, env=None):
-    return subprocess.run(
-        [sys.executable, str(ROOT / "evaluate.py"), *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})},
-    )  # fmt: skip
-
-
-def assert_one_line_error(result, *fragments):
-    assert result.returncode == 1, result.stderr
-    assert "Traceback" not in result.stderr
-    error_lines = [line for line in result.stderr.splitlines() if "error" in line.lower()]
-    assert len(error_lines) == 1, result.stderr
-    for fragment in fragments:
-        assert fragment in error_lines[0], result.stderr
-
-
-def _write_idx(path, array):
-    header = bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}i", *array.shape)
-    with gzip.open(path, "wb") as f:
-        f.write(header + np.asarray(array, np.uint8).tobytes())
-
-
-@pytest.fixture
-def fake_fashion_mnist(tmp_path):
-    """Random 'Fashion-MNIST': 200 train and 60 test images."""
-    rng = np.random.default_rng(0)
-    folder = tmp_path / "fashion"
-    folder.mkdir()
-    for prefix, count in (("train", 200), ("t10k", 60)):
-        _write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", rng.integers(0, 256, (count, 28, 28)))
-        _write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", np.arange(count) % 10)
-    return folder
+    return run_script("evaluate.py", *args, env=env)
 
 
 @pytest.mark.skipif(not extractors.CLASSIFIER_FILE.exists(), reason="no shipped classifier")

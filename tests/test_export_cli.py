@@ -1,34 +1,17 @@
 """export.py as a user runs it: from a training workdir to a served model directory."""
 
 import json
-import os
-import pathlib
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from tests.helpers import assert_one_line_error, run_script
 from zoo import training
-
-ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 def run_export(*args, env=None):
-    return subprocess.run(
-        [sys.executable, str(ROOT / "export.py"), *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})},
-    )  # fmt: skip
-
-
-def assert_one_line_error(result, *fragments):
-    assert result.returncode == 1, result.stderr
-    assert "Traceback" not in result.stderr
-    error_lines = [line for line in result.stderr.splitlines() if "error" in line.lower()]
-    assert len(error_lines) == 1, result.stderr
-    for fragment in fragments:
-        assert fragment in error_lines[0], result.stderr
+    return run_script("export.py", *args, env=env)
 
 
 @pytest.fixture(scope="module")

@@ -1,29 +1,10 @@
 """train.py and evaluate.py as a user runs them: bad input gives one-line errors."""
 
-import pathlib
-import subprocess
-import sys
-
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+from tests.helpers import assert_one_line_error, run_script
 
-
-def run(script, *args, cwd=ROOT):
-    return subprocess.run(
-        [sys.executable, str(ROOT / script), *args],
-        cwd=cwd, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-
-
-def assert_one_line_error(result, *fragments):
-    assert result.returncode != 0
-    assert "Traceback" not in result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    error_lines = [line for line in lines if "error" in line.lower()]
-    assert len(error_lines) == 1, result.stderr
-    for fragment in fragments:
-        assert fragment in error_lines[0], result.stderr
+run = run_script
 
 
 def test_train_cli_unknown_model_lists_valid_names(tmp_path):

@@ -1,6 +1,5 @@
 """zoo.data: every pipeline gives float32 samples in [-1, 1] and int32 labels."""
 
-import gzip
 import itertools
 import struct
 import time
@@ -9,6 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tests.helpers import write_idx
 from zoo import data
 from zoo.errors import ZooError
 
@@ -16,15 +16,6 @@ from zoo.errors import ZooError
 def _first_batch(dataset):
     samples, labels = next(iter(dataset))
     return samples.numpy(), labels.numpy()
-
-
-def _write_idx(path, array, magic_type=0x08):
-    """Writes `array` (uint8) as an IDX file, gzipped if `path` ends in .gz."""
-    header = bytes([0, 0, magic_type, array.ndim]) + struct.pack(f">{array.ndim}i", *array.shape)
-    payload = header + np.asarray(array, np.uint8).tobytes()
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "wb") as f:
-        f.write(payload)
 
 
 # ------------------------------------------------------------------ scaling
@@ -101,8 +92,8 @@ def tiny_fashion_mnist(tmp_path):
     images = np.broadcast_to(levels[:, None, None], (4, 28, 28)).copy()
     labels = np.array([9, 0, 3, 7], np.uint8)
     for prefix in ("train", "t10k"):
-        _write_idx(tmp_path / f"{prefix}-images-idx3-ubyte.gz", images)
-        _write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte.gz", labels)
+        write_idx(tmp_path / f"{prefix}-images-idx3-ubyte.gz", images)
+        write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte.gz", labels)
     return tmp_path
 
 
@@ -141,8 +132,8 @@ def test_fashion_mnist_unsupported_split_or_size_raises_zoo_error(tiny_fashion_m
 
 
 def test_fashion_mnist_files_of_wrong_shape_raise_zoo_error(tmp_path):
-    _write_idx(tmp_path / "train-images-idx3-ubyte", np.zeros((2, 32, 32), np.uint8))
-    _write_idx(tmp_path / "train-labels-idx1-ubyte", np.zeros(2, np.uint8))
+    write_idx(tmp_path / "train-images-idx3-ubyte", np.zeros((2, 32, 32), np.uint8))
+    write_idx(tmp_path / "train-labels-idx1-ubyte", np.zeros(2, np.uint8))
 
     with pytest.raises(ZooError, match="does not hold Fashion-MNIST"):
         data.load_dataset("fashion_mnist", batch_size=1, data_dir=tmp_path)
@@ -150,7 +141,7 @@ def test_fashion_mnist_files_of_wrong_shape_raise_zoo_error(tmp_path):
 
 def test_read_idx_valid_file_returns_array(tmp_path):
     array = np.arange(24, dtype=np.uint8).reshape(2, 3, 4)
-    _write_idx(tmp_path / "a-ubyte", array)
+    write_idx(tmp_path / "a-ubyte", array)
 
     np.testing.assert_array_equal(data.read_idx(tmp_path / "a-ubyte"), array)
 

@@ -1,9 +1,7 @@
 """Metrics: closed forms and golden values for the maths, the protocol registry,
 the reference cache, and the training callback."""
 
-import gzip
 import json
-import struct
 
 import keras
 import numpy as np
@@ -177,24 +175,6 @@ def test_score_with_too_few_samples_raises():
 
 
 # ------------------------------------------------------ reference cache
-
-
-def _write_idx(path, array):
-    header = bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}i", *array.shape)
-    with gzip.open(path, "wb") as f:
-        f.write(header + np.asarray(array, np.uint8).tobytes())
-
-
-@pytest.fixture
-def fake_fashion_mnist(tmp_path):
-    """Random 28x28 'Fashion-MNIST': 120 train and 40 test images, gzipped IDX."""
-    rng = np.random.default_rng(0)
-    folder = tmp_path / "fashion"
-    folder.mkdir()
-    for prefix, count in (("train", 120), ("t10k", 40)):
-        _write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", rng.integers(0, 256, (count, 28, 28)))
-        _write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", np.arange(count) % 10)
-    return folder
 
 
 @pytest.fixture
