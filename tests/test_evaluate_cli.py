@@ -27,7 +27,7 @@ def test_evaluate_cli_workdir_prints_metrics_and_floor_and_writes_json(
     assert result.returncode == 0, result.stderr
     for name in ("fid1k", "is1k", "kid1k", "pr1k3_precision", "pr1k3_recall", "real floor"):
         assert name in result.stdout
-    assert "60 test images" in result.stdout and "200 train images" in result.stdout
+    assert "40 test images" in result.stdout and "120 train images" in result.stdout
 
     report = json.loads((workdir / "metrics.json").read_text())
     assert report["dataset"] == "fashion_mnist"
@@ -37,7 +37,7 @@ def test_evaluate_cli_workdir_prints_metrics_and_floor_and_writes_json(
     )
     assert set(report["metrics"]) == set(report["real_floor"])
     assert report["metrics"]["fid1k"] > 0
-    assert (report["num_real_train"], report["num_real_test"]) == (200, 60)
+    assert (report["num_real_train"], report["num_real_test"]) == (120, 40)
     assert (workdir / "samples" / "eval_seed0.png").exists()
     # Train and test references, cached for the next run.
     assert len(list((cache / "reference").glob("fashion_mnist-*.npz"))) == 2
