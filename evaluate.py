@@ -23,7 +23,6 @@ import time  # noqa: E402
 from absl import flags  # noqa: E402
 
 from zoo import callbacks, extractors, metrics, training  # noqa: E402
-from zoo.errors import ZooError  # noqa: E402
 
 flags.DEFINE_string("workdir", None, "A training workdir (its latest checkpoint is used).")
 flags.DEFINE_string("model_path", None, "A .keras file saved by train.py.")
@@ -63,39 +62,25 @@ flags.DEFINE_string(
 FLAGS = flags.FLAGS
 
 
-def load_model():
-    """Returns `(model, name, dataset, data_dir, home folder)` of the chosen source."""
-    sources = [s for s in (FLAGS.workdir, FLAGS.model_path, FLAGS.pretrained) if s]
-    if len(sources) != 1:
-        raise ZooError("pass exactly one of --workdir, --model_path or --pretrained")
-    if FLAGS.workdir:
-        config = training.read_config(FLAGS.workdir)
-        model = training.load_workdir_model(FLAGS.workdir)
-        return model, FLAGS.workdir, config.dataset, config.data_dir, pathlib.Path(FLAGS.workdir)
+def _home(loaded):
+    """Where outputs go by default: the run's folder, the file's, or runs/pretrained/NAME."""
+    if loaded.run_dir is not None:
+        return loaded.run_dir
     if FLAGS.model_path:
-        model = training.load_model_file(FLAGS.model_path)
-        return model, FLAGS.model_path, None, None, pathlib.Path(FLAGS.model_path).parent
-    try:
-        from zoo import pretrained
-    except ImportError:
-        raise ZooError(
-            "pretrained catalogue not available yet (no zoo/pretrained.py); "
-            "pass --workdir or --model_path"
-        ) from None
-    import models  # noqa: F401  (registers the families the catalogue names)
-
-    entry = pretrained.get_entry(FLAGS.pretrained)
-    model = pretrained.load(FLAGS.pretrained)
-    home = pathlib.Path("runs", "pretrained", FLAGS.pretrained)
-    return model, FLAGS.pretrained, entry.dataset, None, home
+        return pathlib.Path(FLAGS.model_path).parent
+    return pathlib.Path("runs", "pretrained", loaded.name)
 
 
 def main():
     # Checked before the (slow) model load, so a typo fails at once.
     protocols = metrics.get_protocols(FLAGS.metrics or "")
-    model, name, dataset, data_dir, home = load_model()
-    dataset = FLAGS.dataset or dataset or "fashion_mnist"
-    data_dir = FLAGS.data_dir or data_dir
+    loaded = training.load_from_source(
+        workdir=FLAGS.workdir, model_path=FLAGS.model_path, pretrained=FLAGS.pretrained
+    )
+    model = loaded.model
+    dataset = FLAGS.dataset or loaded.dataset or "fashion_mnist"
+    data_dir = FLAGS.data_dir or loaded.data_dir
+    home = _home(loaded)
     output = FLAGS.output or home / "samples" / f"eval_seed{FLAGS.seed}.png"
     samples = model.generate(FLAGS.num_samples, seed=FLAGS.seed)
     callbacks.write_png(output, callbacks.samples_picture(samples, dataset))
@@ -124,7 +109,7 @@ def main():
 
     print(metrics.format_table(protocols, results, floor, num_test, len(reference)))
     report = {
-        "model": name,
+        "model": loaded.source,
         "dataset": dataset,
         "seed": FLAGS.seed,
         "extractor": extractor.describe(),

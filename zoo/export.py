@@ -43,7 +43,6 @@ import keras
 import tensorflow as tf
 
 from zoo import data, latents, registry, training
-from zoo import pretrained as catalogue
 from zoo.errors import ZooError
 
 SIGNATURES = ("serving_default", "generate", "interpolate")
@@ -381,50 +380,27 @@ def load_for_export(*, workdir=None, model_path=None, pretrained=None):
 
     Returns:
         `(model, card, default_name)`: the GAN, its model card and the serving
-        name used when none is given (the workdir's or catalogue name, or the
-        file's stem; a workdir's `model.keras` takes its folder's name).
+        name used when none is given (`training.LoadedModel.name`).
 
     Raises:
         ZooError: not exactly one source, or a source that cannot be loaded.
     """
-    given = [s for s in (workdir, model_path, pretrained) if s]
-    if len(given) != 1:
-        raise ZooError("pass exactly one of --workdir, --model_path or --pretrained")
-    if workdir:
-        workdir = pathlib.Path(workdir)
-        config = training.read_config(workdir)
-        model = training.load_workdir_model(workdir)
-        card = model_card(
-            model,
-            name=config.model,
-            dataset=config.dataset,
-            evaluation=_read_evaluation(workdir / METRICS_FILE),
-            source=str(workdir),
-        )
-        return model, card, workdir.resolve().name
-    if model_path:
-        path = pathlib.Path(model_path)
-        model = training.load_model_file(path)
-        # A workdir's model.keras: its folder has the config and the metrics.
-        in_workdir = path.name == training.MODEL_FILE
-        dataset, evaluation = None, None
-        if in_workdir and (path.parent / training.CONFIG_FILE).exists():
-            dataset = training.read_config(path.parent).dataset
-        if in_workdir:
-            evaluation = _read_evaluation(path.parent / METRICS_FILE)
-        card = model_card(model, dataset=dataset, evaluation=evaluation, source=str(path))
-        return model, card, path.resolve().parent.name if in_workdir else path.stem
-    entry = catalogue.get_entry(pretrained)
-    model = catalogue.load(pretrained)
-    card = model_card(
-        model,
-        name=entry.model,
-        dataset=entry.dataset,
-        steps=entry.steps,
-        metrics=dict(entry.metrics),
-        source=f"pretrained:{pretrained}",
+    loaded = training.load_from_source(
+        workdir=workdir, model_path=model_path, pretrained=pretrained
     )
-    return model, card, pretrained
+    if loaded.pretrained is not None:
+        entry = loaded.pretrained
+        card = model_card(
+            loaded.model, name=entry.model, dataset=entry.dataset, steps=entry.steps,
+            metrics=dict(entry.metrics), source=loaded.source,
+        )  # fmt: skip
+    else:
+        evaluation = _read_evaluation(loaded.run_dir / METRICS_FILE) if loaded.run_dir else None
+        card = model_card(
+            loaded.model, name=loaded.config.model if loaded.config else None,
+            dataset=loaded.dataset, evaluation=evaluation, source=loaded.source,
+        )  # fmt: skip
+    return loaded.model, card, loaded.name
 
 
 def _read_evaluation(path):
