@@ -169,7 +169,7 @@ def test_shipped_classifier_is_small_and_its_record_matches_the_file():
     assert extractor.feature_dim == info["features_dim"] and extractor.num_classes == 10
 
 
-@pytest.mark.slow
+# About a second: it runs in the default suite, where make test has installed the data.
 @pytest.mark.usefixtures("fashion_mnist_files")
 def test_shipped_classifier_accuracy_on_1000_test_images_at_least_92_percent():
     images, labels = data.load_fashion_mnist("test")
