@@ -54,6 +54,11 @@ flags.DEFINE_integer(
 )  # fmt: skip
 flags.DEFINE_string("eval_metrics", _DEFAULTS.eval_metrics, "Metrics of --eval_every.")
 flags.DEFINE_integer(
+    "steps_per_execution", _DEFAULTS.steps_per_execution,
+    "Steps per graph call; >1 speeds up tiny models (intervals must be multiples).",
+    lower_bound=1,
+)  # fmt: skip
+flags.DEFINE_integer(
     "keep_checkpoints", _DEFAULTS.keep_checkpoints, "Checkpoints kept.", lower_bound=1
 )
 
@@ -79,6 +84,7 @@ def main():
         keep_checkpoints=FLAGS.keep_checkpoints,
         eval_every=FLAGS.eval_every,
         eval_metrics=FLAGS.eval_metrics,
+        steps_per_execution=FLAGS.steps_per_execution,
     )
     training.train(config)
 

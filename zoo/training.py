@@ -35,7 +35,7 @@ SUMMARY_FILE = "train_summary.json"
 # two different runs in one set of checkpoints.
 RESUMABLE_CHANGES = frozenset(
     {"steps", "sample_every", "checkpoint_every", "log_every", "keep_checkpoints", "data_dir",
-     "eval_every", "eval_metrics"}
+     "eval_every", "eval_metrics", "steps_per_execution"}
 )  # fmt: skip
 
 
@@ -65,6 +65,10 @@ class TrainConfig:
         eval_every: steps between metric evaluations logged to TensorBoard
             (`zoo.metrics`); `None` evaluates only with `evaluate.py`.
         eval_metrics: protocol names evaluated every `eval_every` steps.
+        steps_per_execution: training steps per call into the compiled graph
+            (`keras.Model.compile`); more than 1 amortizes Python dispatch for
+            tiny models (2-D MLPs). Callbacks see every n-th step only, so the
+            intervals above must be multiples of it.
     """
 
     model: str = "dcgan"
@@ -85,10 +89,11 @@ class TrainConfig:
     num_samples: int = 64
     eval_every: int | None = None
     eval_metrics: str = "fid10k,is10k,kid10k"
+    steps_per_execution: int = 1
 
     def __post_init__(self):
         for name in ("steps", "batch_size", "sample_every", "checkpoint_every", "log_every",
-                     "keep_checkpoints", "num_samples"):  # fmt: skip
+                     "keep_checkpoints", "num_samples", "steps_per_execution"):  # fmt: skip
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ZooError(f"{name} must be a positive integer, got {value!r}")
@@ -96,6 +101,14 @@ class TrainConfig:
             not isinstance(self.eval_every, int) or self.eval_every < 1
         ):
             raise ZooError(f"eval_every must be a positive integer, got {self.eval_every!r}")
+        for name in ("sample_every", "checkpoint_every", "log_every", "eval_every"):
+            value = getattr(self, name)
+            if value is not None and value % self.steps_per_execution:
+                raise ZooError(
+                    f"{name}={value} is not a multiple of steps_per_execution="
+                    f"{self.steps_per_execution}; callbacks only see every "
+                    f"{self.steps_per_execution}-th step"
+                )
         for name in ("d_learning_rate", "g_learning_rate"):
             value = getattr(self, name)
             if value is not None and not value > 0:
@@ -132,7 +145,11 @@ def compile_model(model, config):
         d_optimizer.learning_rate = config.d_learning_rate
     if config.g_learning_rate:
         g_optimizer.learning_rate = config.g_learning_rate
-    model.compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer)
+    model.compile(
+        d_optimizer=d_optimizer,
+        g_optimizer=g_optimizer,
+        steps_per_execution=config.steps_per_execution,
+    )
 
 
 def make_checkpoint(model):

@@ -162,3 +162,25 @@ def test_train_eval_every_logs_metrics_to_tensorboard(tmp_path):
     fid = events.Tensors("metrics/fid1k")
     assert [event.step for event in fid] == [2, 4]
     assert all(tf.make_ndarray(event.tensor_proto) > 0 for event in fid)
+
+
+def test_train_steps_per_execution_matches_single_steps(tmp_path):
+    points = dict(model="vanilla_gan", dataset="ring8", model_kwargs={"hidden_dims": (8,)},
+                  sample_every=2, checkpoint_every=2, log_every=2)  # fmt: skip
+    training.train(tiny_config(tmp_path / "one", steps=6, **points))
+    summary = training.train(
+        tiny_config(tmp_path / "two", steps=6, steps_per_execution=2, **points)
+    )
+    assert summary["step"] == 6
+    assert sorted(p.name for p in (tmp_path / "two" / "samples").glob("*.png")) == [
+        "step_0000002.png", "step_0000004.png", "step_0000006.png",
+    ]  # fmt: skip
+    one = training.load_workdir_model(tmp_path / "one")
+    two = training.load_workdir_model(tmp_path / "two")
+    for a, b in zip(weights_of(one), weights_of(two), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_train_interval_not_multiple_of_steps_per_execution_rejected(tmp_path):
+    with pytest.raises(ZooError, match="log_every=3 is not a multiple of steps_per_execution=2"):
+        tiny_config(tmp_path, steps_per_execution=2, sample_every=2, checkpoint_every=2)
