@@ -53,7 +53,7 @@ class DCGAN(GAN):
         **kwargs,
     ):
         image_shape = tuple(int(d) for d in image_shape)
-        start_size, num_doublings = _growth_plan(image_shape)
+        start_size, num_doublings = growth_plan(image_shape)
         widths = [base_filters * 2**i for i in reversed(range(num_doublings))]
         super().__init__(
             conv_generator(image_shape, latent_dim, start_size, widths, kernel_size),
@@ -76,16 +76,22 @@ class DCGAN(GAN):
         }
 
 
-def _growth_plan(image_shape):
-    """Returns `(start_size, num_doublings)` with `start * 2^n == H`."""
+def growth_plan(image_shape):
+    """Returns `(start_size, num_doublings)` with `start * 2^n == H`.
+
+    Shared by the convolutional families that grow images by doubling
+    (DCGAN, WGAN-GP's image variant).
+    """
     if len(image_shape) != 3 or image_shape[0] != image_shape[1]:
-        raise ZooError(f"DCGAN needs square images (H, H, C), got image_shape={image_shape}")
+        raise ZooError(
+            f"convolutional generators need square images (H, H, C), got image_shape={image_shape}"
+        )
     size, doublings = image_shape[0], 0
     while size % 2 == 0 and size // 2 >= _MIN_START_SIZE:
         size, doublings = size // 2, doublings + 1
     if doublings == 0:
         raise ZooError(
-            f"DCGAN needs an image side of the form s * 2^n with s >= {_MIN_START_SIZE}, "
+            f"convolutional generators need an image side s * 2^n with s >= {_MIN_START_SIZE}, "
             f"n >= 1 (28, 32, 64, ...), got {image_shape[0]}"
         )
     return size, doublings

@@ -12,7 +12,7 @@ would couple to the rest of the batch.
 import keras
 
 from models.base import GAN
-from models.dcgan import _growth_plan, conv_generator
+from models.dcgan import conv_generator, growth_plan
 from models.vanilla_gan import VanillaGAN, mlp_discriminator, mlp_generator
 from zoo.errors import ZooError
 from zoo.registry import register_model
@@ -73,7 +73,7 @@ class WGANGP(GAN):
         image_shape = tuple(int(d) for d in image_shape)
         hidden_dims = tuple(int(d) for d in hidden_dims)
         if len(image_shape) == 3:
-            start_size, num_doublings = _growth_plan(image_shape)
+            start_size, num_doublings = growth_plan(image_shape)
             widths = [base_filters * 2**i for i in reversed(range(num_doublings))]
             generator = conv_generator(image_shape, latent_dim, start_size, widths, kernel_size)
             discriminator = conv_critic(image_shape, widths[::-1], kernel_size, layer_norm)
