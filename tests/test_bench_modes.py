@@ -1,0 +1,46 @@
+"""bench/modes.py: runs, tables and resumes (with runs far too short to learn)."""
+
+import json
+
+from tests.helpers import assert_one_line_error, run_script
+
+TINY = ["--steps=50", "--seeds=0,1", "--configs=gan_ns", "--datasets=ring8", "--num_samples=100",
+        "--batch_size=32"]  # fmt: skip
+
+
+def test_mode_benchmark_writes_rows_and_table_and_skips_finished_runs(tmp_path):
+    output = tmp_path / "modes.md"
+
+    first = run_script("bench/modes.py", *TINY, f"--output={output}")
+
+    assert first.returncode == 0, first.stderr
+    rows = json.loads(output.with_suffix(".json").read_text())
+    assert sorted((r["config"], r["dataset"], r["seed"]) for r in rows) == [
+        ("gan_ns", "ring8", 0),
+        ("gan_ns", "ring8", 1),
+    ]
+    for row in rows:
+        assert row["num_modes"] == 8
+        assert 0 <= row["num_modes_covered"] <= 8
+        assert sum(row["samples_per_mode"]) == round(100 * row["high_quality_fraction"])
+    table = output.read_text()
+    assert "GAN, non-saturating (ours, 2 seeds)" in table
+    assert "PacGAN4 (PacGAN Table 1)" in table
+    assert "| real data (floor) | 8 |" in table
+    assert (tmp_path / "logs" / "gan_ns_ring8_0.log").exists()
+
+    again = run_script("bench/modes.py", *TINY, "--seeds=0,1,2", f"--output={output}")
+
+    assert again.returncode == 0, again.stderr
+    assert "1 runs to train (2 already in" in again.stdout
+    assert [r["seed"] for r in json.loads(output.with_suffix(".json").read_text())] == [
+        rows[0]["seed"],
+        rows[1]["seed"],
+        2,
+    ]
+
+
+def test_mode_benchmark_rejects_unknown_configurations():
+    result = run_script("bench/modes.py", "--configs=gan_ns,pacgan")
+
+    assert_one_line_error(result, "pacgan", "gan_minimax")
