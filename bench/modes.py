@@ -17,7 +17,8 @@ each in its own single-threaded process: the tiny MLPs do not use two cores
 well, two processes train 1.7x faster than one. Every finished run is appended
 to `<output>.json` and the table rewritten, and runs already there are skipped:
 an interrupted benchmark resumes where it stopped, and a table can be
-completed seed by seed. Each run's training log is in `<output dir>/logs/`.
+completed seed by seed. Each run's training log and a scatter plot of its
+samples are in `<output dir>/logs/`.
 """
 
 import concurrent.futures
@@ -40,7 +41,7 @@ cli.import_tensorflow_quietly()
 import numpy as np  # noqa: E402
 from absl import flags  # noqa: E402
 
-from zoo import data, modes, training  # noqa: E402
+from zoo import callbacks, data, modes, training  # noqa: E402
 from zoo.errors import ZooError  # noqa: E402
 
 # The published small setting (VEEGAN Section 5.1, PacGAN Appendix).
@@ -148,6 +149,8 @@ def run_one(spec, log_path):
         model = training.load_workdir_model(workdir)
     samples = model.generate(spec.num_samples, seed=10_000 + spec.seed)
     stats = modes.mode_statistics(samples, spec.dataset)
+    picture = callbacks.scatter_image(samples, data.mixture_means(spec.dataset), size=512)
+    callbacks.write_png(pathlib.Path(log_path).with_suffix(".png"), picture)
     return {**dataclasses.asdict(spec), "seconds": round(time.perf_counter() - started, 1),
             **{k: _plain(v) for k, v in dataclasses.asdict(stats).items()}}  # fmt: skip
 

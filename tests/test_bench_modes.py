@@ -28,6 +28,7 @@ def test_mode_benchmark_writes_rows_and_table_and_skips_finished_runs(tmp_path):
     assert "PacGAN4 (PacGAN Table 1)" in table
     assert "| real data (floor) | 8 |" in table
     assert (tmp_path / "logs" / "gan_ns_ring8_0.log").exists()
+    assert (tmp_path / "logs" / "gan_ns_ring8_0.png").stat().st_size > 0
 
     again = run_script("bench/modes.py", *TINY, "--seeds=0,1,2", f"--output={output}")
 

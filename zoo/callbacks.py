@@ -51,7 +51,7 @@ def image_grid(images, num_rows=None, padding=2):
 
 
 def scatter_image(points, means, size=256):
-    """Renders 2-D samples as a uint8 image: samples white, mixture means red.
+    """Renders 2-D samples as a uint8 image: samples white, mixture means red squares.
 
     The view spans the means plus a margin of a quarter of their extent, so
     samples far outside the modes fall off the picture, as they should.
@@ -68,11 +68,15 @@ def scatter_image(points, means, size=256):
         return np.stack([size - 1 - pixels[:, 1], pixels[:, 0]], axis=1)
 
     image = np.zeros((size, size, 3), np.uint8)
+    # Hollow red squares around the means, drawn first: the samples at a mode
+    # stay visible inside its square.
+    for row, col in to_pixels(means):
+        top, left = max(row - 3, 0), max(col - 3, 0)
+        image[top : row + 4, left : col + 4] = (255, 0, 0)
+        image[top + 1 : row + 3, left + 1 : col + 3] = 0
     for row, col in to_pixels(points):
         if 0 <= row < size and 0 <= col < size:
             image[row, col] = 255
-    for row, col in to_pixels(means):
-        image[max(row - 2, 0) : row + 3, max(col - 2, 0) : col + 3] = (255, 0, 0)
     return image
 
 
