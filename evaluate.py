@@ -6,10 +6,14 @@
     python evaluate.py --pretrained=dcgan_fashion_mnist
     python evaluate.py --workdir=runs/dcgan --extractor=inception \
         --inception_weights=https://tfhub.dev/tensorflow/tfgan/eval/inception/1
+    python evaluate.py --workdir=runs/grid25      # a model of ring8 / grid25
 
 Prints a table of the metrics beside the real-data floor (the test split scored
 as if it were generated: what a perfect generator would get) and writes
-metrics.json; docs/evaluation.md explains each number.
+metrics.json; docs/evaluation.md explains each number. A model of a 2-D mixture
+gets the mode-collapse benchmark instead (VEEGAN / PacGAN protocol,
+`zoo.modes`): modes covered, share of high-quality samples and KL to uniform of
+2,500 samples, beside 2,500 real points scored the same way.
 """
 
 from zoo import cli
@@ -22,7 +26,8 @@ import time  # noqa: E402
 
 from absl import flags  # noqa: E402
 
-from zoo import callbacks, extractors, metrics, training  # noqa: E402
+from zoo import callbacks, data, extractors, metrics, modes, training  # noqa: E402
+from zoo.errors import ZooError  # noqa: E402
 
 flags.DEFINE_string("workdir", None, "A training workdir (its latest checkpoint is used).")
 flags.DEFINE_string("model_path", None, "A .keras file saved by train.py.")
@@ -30,6 +35,10 @@ flags.DEFINE_string("pretrained", None, "A name of the pretrained catalogue (zoo
 flags.DEFINE_integer(
     "num_samples", 64, "Samples in the grid (metrics take their protocol's count).", lower_bound=1
 )
+flags.DEFINE_integer(
+    "mode_samples", modes.NUM_SAMPLES,
+    "Samples scored (and plotted) for a 2-D mixture (2,500 in the papers).", lower_bound=1,
+)  # fmt: skip
 flags.DEFINE_integer(
     "seed", 0, "Seed of the latents: the same seed gives the same grid and scores."
 )
@@ -82,12 +91,18 @@ def main():
     data_dir = FLAGS.data_dir or loaded.data_dir
     home = _home(loaded)
     output = FLAGS.output or home / "samples" / f"eval_seed{FLAGS.seed}.png"
+    if len(model.image_shape) == 1 and dataset not in data.MIXTURE_STDDEV:
+        raise ZooError(
+            f"{type(model).__name__} makes 2-D points, not {dataset} images: pass "
+            f"--dataset={' or --dataset='.join(sorted(data.MIXTURE_STDDEV))}"
+        )
+    if dataset in data.MIXTURE_STDDEV:
+        return score_modes(model, loaded.source, dataset, output, home)
     samples = model.generate(FLAGS.num_samples, seed=FLAGS.seed)
     callbacks.write_png(output, callbacks.samples_picture(samples, dataset))
     print(f"wrote {FLAGS.num_samples} samples of {type(model).__name__} to {output}")
 
-    if FLAGS.metrics is None and len(model.image_shape) == 3:
-        # 2-D mixtures have no images to score (zoo.modes counts their modes).
+    if FLAGS.metrics is None:
         protocols = metrics.get_protocols(metrics.DEFAULT_METRICS)
     if not protocols:
         return
@@ -119,10 +134,40 @@ def main():
         "num_real_test": num_test,
         "seconds": round(seconds, 1),
     }
+    write_report(report, home)
+    print(f"scored in {seconds:.0f} s")
+
+
+def score_modes(model, source, dataset, output, home):
+    """The mode-collapse benchmark of a model of a 2-D mixture."""
+    if FLAGS.metrics:
+        raise ZooError(
+            f"--metrics scores images; {dataset} is a 2-D mixture, scored by mode coverage: "
+            f"drop --metrics"
+        )
+    samples = model.generate(FLAGS.mode_samples, seed=FLAGS.seed)
+    callbacks.write_png(output, callbacks.samples_picture(samples, dataset))
+    print(f"wrote {FLAGS.mode_samples} samples of {type(model).__name__} to {output}")
+    if FLAGS.metrics == "":
+        return
+    stats = modes.mode_statistics(samples, dataset)
+    floor = modes.real_data_statistics(dataset, FLAGS.mode_samples) if FLAGS.real_floor else None
+    print(modes.format_report(stats, floor))
+    write_report({
+        "model": source,
+        "dataset": dataset,
+        "seed": FLAGS.seed,
+        "num_samples": FLAGS.mode_samples,
+        "modes": modes.as_json(stats),
+        "real_floor": modes.as_json(floor) if floor else None,
+    }, home)  # fmt: skip
+
+
+def write_report(report, home):
     path = pathlib.Path(FLAGS.metrics_json or home / "metrics.json")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"scored in {seconds:.0f} s; wrote {path}")
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":

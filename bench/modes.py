@@ -103,7 +103,7 @@ flags.DEFINE_list("datasets", list(DATASETS), "Mixtures.")
 flags.DEFINE_list("seeds", ["0", "1", "2", "3", "4"], "Seeds (>= 5 for the published protocol).")
 flags.DEFINE_integer("steps", 25_000, "Generator steps per run (25k in the papers).", lower_bound=1)
 flags.DEFINE_integer("batch_size", 512, "Batch size.", lower_bound=1)
-flags.DEFINE_integer("num_samples", 2_500, "Samples scored per run.", lower_bound=1)
+flags.DEFINE_integer("num_samples", modes.NUM_SAMPLES, "Samples scored per run.", lower_bound=1)
 flags.DEFINE_integer("jobs", 2, "Runs trained at once, one process each.", lower_bound=1)
 flags.DEFINE_string("output", "bench/results/modes.md", "Markdown table written here.")
 FLAGS = flags.FLAGS
@@ -152,24 +152,13 @@ def run_one(spec, log_path):
     picture = callbacks.scatter_image(samples, data.mixture_means(spec.dataset), size=512)
     callbacks.write_png(pathlib.Path(log_path).with_suffix(".png"), picture)
     return {**dataclasses.asdict(spec), "seconds": round(time.perf_counter() - started, 1),
-            **{k: _plain(v) for k, v in dataclasses.asdict(stats).items()}}  # fmt: skip
-
-
-def _plain(value):
-    """JSON for numpy values in ModeStatistics."""
-    return value.tolist() if hasattr(value, "tolist") else value
+            **modes.as_json(stats)}  # fmt: skip
 
 
 def summary(row):
     return (f"{row['num_modes_covered']}/{row['num_modes']} modes, "
             f"{100 * row['high_quality_fraction']:.1f}% high quality, "
             f"KL {row['kl_to_uniform']:.3f} ({row['seconds']:.0f} s)")  # fmt: skip
-
-
-def real_floor(dataset, num_samples):
-    batches, _ = data.load_dataset(dataset, batch_size=num_samples, seed=123)
-    points, _ = next(iter(batches))
-    return modes.mode_statistics(points.numpy(), dataset)
 
 
 def mean_and_error(values):
@@ -261,7 +250,7 @@ def main():
     rows = load_rows(output.with_suffix(".json"))
     done = {RunSpec(**{f.name: r[f.name] for f in dataclasses.fields(RunSpec)}).key() for r in rows}
     todo = [spec for spec in planned_runs() if spec.key() not in done]
-    floors = {dataset: real_floor(dataset, FLAGS.num_samples) for dataset in DATASETS}
+    floors = {name: modes.real_data_statistics(name, FLAGS.num_samples) for name in DATASETS}
     print(f"{len(todo)} runs to train ({len(done)} already in {output.with_suffix('.json')})")
     # Workers inherit the environment: one thread each, so jobs share the cores.
     threads = str(max(1, (os.cpu_count() or 1) // FLAGS.jobs))

@@ -56,3 +56,39 @@ def test_evaluate_cli_needs_exactly_one_source(tmp_path):
 def test_evaluate_cli_pretrained_unknown_or_unavailable_says_so():
     result = run_evaluate("--pretrained=no_such_model", "--metrics=")
     assert_one_line_error(result, "pretrained")
+
+
+def _tiny_ring8_run(workdir):
+    training.train(training.TrainConfig(
+        model="vanilla_gan", dataset="ring8", workdir=str(workdir), steps=2, batch_size=16,
+        model_kwargs={"latent_dim": 4, "hidden_dims": (8,)}, num_samples=16,
+        sample_every=2, checkpoint_every=2, log_every=2,
+    ))  # fmt: skip
+
+
+def test_evaluate_cli_on_a_2d_mixture_runs_the_mode_benchmark(tmp_path):
+    workdir = tmp_path / "run"
+    _tiny_ring8_run(workdir)
+
+    result = run_evaluate(f"--workdir={workdir}", "--mode_samples=500")
+
+    assert result.returncode == 0, result.stderr
+    assert "modes covered" in result.stdout and "real data (floor)" in result.stdout
+    report = json.loads((workdir / "metrics.json").read_text())
+    assert (report["dataset"], report["num_samples"]) == ("ring8", 500)
+    assert report["real_floor"]["num_modes_covered"] == 8
+    assert report["real_floor"]["high_quality_fraction"] > 0.97
+    model = report["modes"]
+    assert sum(model["samples_per_mode"]) == round(500 * model["high_quality_fraction"])
+    assert (workdir / "samples" / "eval_seed0.png").exists()
+
+
+def test_evaluate_cli_2d_model_refuses_image_metrics_and_image_datasets(tmp_path):
+    workdir = tmp_path / "run"
+    _tiny_ring8_run(workdir)
+
+    with_metrics = run_evaluate(f"--workdir={workdir}", "--metrics=fid1k")
+    images = run_evaluate(f"--model_path={workdir / 'model.keras'}", "--dataset=fashion_mnist")
+
+    assert_one_line_error(with_metrics, "2-D mixture", "drop --metrics")
+    assert_one_line_error(images, "2-D points", "--dataset=grid25")

@@ -7,7 +7,7 @@ import pytest
 
 from zoo.data import MIXTURE_STDDEV, load_dataset, mixture_means
 from zoo.errors import ZooError
-from zoo.modes import mode_statistics
+from zoo.modes import as_json, format_report, mode_statistics, real_data_statistics
 
 # Share of a 2-D Gaussian within 3 standard deviations: P(chi2_2 <= 9).
 REAL_HIGH_QUALITY = 1.0 - math.exp(-9.0 / 2.0)
@@ -95,3 +95,30 @@ def test_mode_statistics_without_high_quality_samples_has_nan_kl():
 def test_mode_statistics_bad_input_raises_zoo_error(samples, name):
     with pytest.raises(ZooError):
         mode_statistics(samples, name)
+
+
+@pytest.mark.parametrize("name, num_modes", [("ring8", 8), ("grid25", 25)])
+def test_real_data_statistics_is_the_floor_and_depends_on_its_seed(name, num_modes):
+    floor = real_data_statistics(name)
+    other = real_data_statistics(name, seed=1)
+
+    assert floor.num_modes_covered == num_modes
+    assert floor.high_quality_fraction == pytest.approx(REAL_HIGH_QUALITY, abs=0.01)
+    assert floor.samples_per_mode.sum() == round(floor.high_quality_fraction * 2500)
+    assert not np.array_equal(floor.samples_per_mode, other.samples_per_mode)
+
+
+def test_format_report_puts_model_beside_floor_and_as_json_is_plain():
+    means = mixture_means("ring8")
+    collapsed = mode_statistics(np.repeat(means[:1], 100, axis=0), "ring8")
+    floor = real_data_statistics("ring8")
+
+    report = format_report(collapsed, floor)
+
+    lines = report.splitlines()
+    assert "real data (floor)" in lines[0]
+    assert lines[1].split()[-2:] == ["1/8", "8/8"]
+    assert lines[2].split()[-2] == "100.0%"
+    assert lines[3].split()[-2] == f"{math.log(8):.3f}"
+    assert as_json(collapsed)["samples_per_mode"] == [100, 0, 0, 0, 0, 0, 0, 0]
+    assert "floor" not in format_report(collapsed)
