@@ -25,7 +25,7 @@ data:
 train: venv data
 	$(PY) train.py --model=dcgan --dataset=fashion_mnist --image_size=32 --steps=$(STEPS) --workdir=$(WORKDIR)
 
-# The fast suite (CI runs this); slow tests (real-data training) run in test-slow.
+# The fast suite (CI runs this); slow tests (25k-step 2-D training) run in test-slow.
 test: venv data
 	$(PY) -m pytest -m "not slow"
 
