@@ -184,11 +184,19 @@ def table(rows, floors):
                 continue
             covered = mean_and_error([r["num_modes_covered"] for r in runs])
             quality = mean_and_error([100 * r["high_quality_fraction"] for r in runs])
-            kl = mean_and_error([r["kl_to_uniform"] for r in runs])
+            # KL is undefined (NaN) for a run without a high-quality sample.
+            defined = [r["kl_to_uniform"] for r in runs if not math.isnan(r["kl_to_uniform"])]
             fewest = min(r["num_modes_covered"] for r in runs)
             cells.append(f"{covered[0]:.1f} ± {covered[1]:.1f} (min {fewest})")
             cells.append(f"{quality[0]:.1f} ± {quality[1]:.1f}")
-            cells.append(f"{kl[0]:.3f} ± {kl[1]:.3f}")
+            if defined:
+                kl = mean_and_error(defined)
+                undefined = len(runs) - len(defined)
+                cells.append(
+                    f"{kl[0]:.3f} ± {kl[1]:.3f}" + (f" ({undefined} n/a)" if undefined else "")
+                )
+            else:
+                cells.append("n/a")
         if max(seeds):
             count = "/".join(str(n) for n in sorted(seeds - {0}))
             lines.append(
