@@ -14,7 +14,7 @@ floor and the published rows.
 
 Runs go seed by seed (every configuration's seed 0 first), `--jobs` at a time,
 each in its own single-threaded process: the tiny MLPs do not use two cores
-well, two processes train 1.7x faster than one. Every finished run is appended
+well, two processes train 1.8x faster than one. Every finished run is appended
 to `<output>.json` and the table rewritten, and runs already there are skipped:
 an interrupted benchmark resumes where it stopped, and a table can be
 completed seed by seed. Each run's training log and a scatter plot of its
