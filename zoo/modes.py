@@ -124,13 +124,7 @@ def real_data_statistics(dataset_name, num_samples=NUM_SAMPLES, seed=0):
 
 def as_json(stats):
     """A `ModeStatistics` as plain JSON types."""
-    return {
-        "num_modes_covered": stats.num_modes_covered,
-        "num_modes": stats.num_modes,
-        "high_quality_fraction": stats.high_quality_fraction,
-        "kl_to_uniform": stats.kl_to_uniform,
-        "samples_per_mode": stats.samples_per_mode.tolist(),
-    }
+    return {**dataclasses.asdict(stats), "samples_per_mode": stats.samples_per_mode.tolist()}
 
 
 def format_report(stats, floor=None):
