@@ -13,6 +13,7 @@ import tensorflow as tf
 
 from models.base import GAN
 from zoo import losses
+from zoo.errors import ZooError
 from zoo.registry import register_model
 
 
@@ -34,6 +35,11 @@ class VanillaGAN(GAN):
             mode-collapse papers' setting). Defaults to `"leaky_relu"`.
         output_activation: generator output; `None` picks `"tanh"` for images
             (rank 3) and linear for points. Defaults to `None`.
+        packing: PacGAN's m (Lin et al. 2018): the discriminator judges m
+            samples at once, all real or all generated, concatenated into one
+            input, so a generator that covers few modes shows it by repeating
+            itself within a pack. Batches must be multiples of m; `1` is the
+            plain GAN. Defaults to `1`.
         **kwargs: `GAN` arguments: `loss` (`"minimax"`: the generator
             minimizes log(1 - D(G(z))); `"non_saturating"`, the default: it
             maximizes log D(G(z)); or another from `zoo.losses`), `d_steps`
@@ -42,9 +48,11 @@ class VanillaGAN(GAN):
 
     Example:
         >>> gan = zoo.build("vanilla_gan", image_shape=(2,), loss="minimax", d_steps=2)
+        >>> pacgan4 = zoo.build("vanilla_gan", image_shape=(2,), packing=4)
 
-    Reference:
+    References:
         Goodfellow et al. 2014, https://arxiv.org/abs/1406.2661
+        Lin et al. 2018 (PacGAN), https://arxiv.org/abs/1712.04086
     """
 
     def __init__(
@@ -54,15 +62,21 @@ class VanillaGAN(GAN):
         hidden_dims=(256, 512),
         activation="leaky_relu",
         output_activation=None,
+        packing=1,
         **kwargs,
     ):
         image_shape = tuple(int(d) for d in image_shape)
         hidden_dims = tuple(int(d) for d in hidden_dims)
         if output_activation is None:
             output_activation = "tanh" if len(image_shape) == 3 else "linear"
+        if int(packing) != packing or packing < 1:
+            raise ZooError(f"packing must be a positive integer (1: no packing), got {packing!r}")
+        self.packing = int(packing)
+        # A pack of m samples is one discriminator input of shape (m, *sample).
+        pack_shape = (self.packing, *image_shape) if self.packing > 1 else image_shape
         super().__init__(
             mlp_generator(image_shape, latent_dim, hidden_dims, activation, output_activation),
-            mlp_discriminator(image_shape, hidden_dims[::-1], activation),
+            mlp_discriminator(pack_shape, hidden_dims[::-1], activation),
             latent_dim=latent_dim,
             **kwargs,
         )
@@ -77,7 +91,20 @@ class VanillaGAN(GAN):
             "hidden_dims": self.hidden_dims,
             "activation": self.activation,
             "output_activation": self.output_activation,
+            "packing": self.packing,
         }
+
+    def discriminate(self, samples, labels=None, training=False):
+        """Logits of packs of `packing` consecutive samples: `(batch / packing, 1)`."""
+        if self.packing > 1:
+            batch = samples.shape[0]
+            if batch is not None and batch % self.packing:
+                raise ZooError(
+                    f"a batch of {batch} samples does not split into packs of {self.packing}; "
+                    f"use a batch size that is a multiple of packing"
+                )
+            samples = tf.reshape(samples, (-1, self.packing, *self.image_shape))
+        return super().discriminate(samples, labels, training)
 
     def train_step(self, data):
         # Discriminator update, k = d_steps times (Algorithm 1's inner loop):

@@ -19,8 +19,9 @@ TINY = {"latent_dim": 4, "hidden_dims": (8, 8)}
         ({**TINY, "loss": "minimax", "d_steps": 2}, (2,)),
         ({**TINY, "ema_decay": 0.5}, (2,)),
         (TINY, (8, 8, 1)),
+        ({**TINY, "packing": 2, "r1_gamma": 1.0}, (2,)),
     ],
-    ids=["points_minimax_d_steps_2", "points_ema", "images"],
+    ids=["points_minimax_d_steps_2", "points_ema", "images", "points_packing_2_r1"],
 )
 def test_vanilla_gan_harness_passes(init_kwargs, image_shape):
     run_gan_test(VanillaGAN, init_kwargs, image_shape)
@@ -42,11 +43,47 @@ def test_vanilla_gan_output_activation_default_is_tanh_for_images_linear_for_poi
         {"num_classes": -1},
         {"num_classes": 3},  # the MLP networks take no labels
         {"loss": "wasserstein_gp"},
+        {"packing": 0},
+        {"packing": 1.5},
     ],
 )
 def test_vanilla_gan_bad_argument_raises_zoo_error(bad_kwargs):
     with pytest.raises(ZooError):
         VanillaGAN(image_shape=(2,), **{**TINY, **bad_kwargs})
+
+
+# ------------------------------------------------------------ PacGAN packing
+
+
+def test_packed_discriminator_gives_one_logit_per_pack_that_depends_on_its_samples_only():
+    model = VanillaGAN(image_shape=(2,), packing=4, **TINY)
+    samples = tf.random.stateless_normal((8, 2), seed=(1, 2))
+
+    with tf.GradientTape() as tape:
+        tape.watch(samples)
+        logits = model.discriminate(samples)
+        first_pack_logit = logits[0, 0]
+    gradient = tape.gradient(first_pack_logit, samples).numpy()
+
+    assert logits.shape == (2, 1)
+    # Every sample of the first pack moves its logit; the second pack's none.
+    assert np.all(np.abs(gradient[:4]).sum(axis=1) > 0)
+    np.testing.assert_array_equal(gradient[4:], 0.0)
+
+
+def test_packed_discriminator_sees_order_within_a_pack_as_one_input():
+    model = VanillaGAN(image_shape=(2,), packing=2, **TINY)
+    pair = tf.constant([[0.5, -1.0], [2.0, 0.25]])
+
+    concatenated = model.discriminator(tf.reshape(pair, (1, 2, 2)))
+
+    np.testing.assert_allclose(model.discriminate(pair), concatenated, rtol=1e-6)
+
+
+def test_packing_with_a_batch_that_does_not_split_into_packs_raises_zoo_error():
+    model = VanillaGAN(image_shape=(2,), packing=4, **TINY)
+    with pytest.raises(ZooError, match="multiple of packing"):
+        model.discriminate(tf.zeros((6, 2)))
 
 
 # ------------------------------------------------------- Algorithm 1 (d_steps)
