@@ -38,6 +38,10 @@ flags.DEFINE_string(
 )  # fmt: skip
 flags.DEFINE_float("d_learning_rate", None, "Discriminator learning rate (default: the model's).")
 flags.DEFINE_float("g_learning_rate", None, "Generator learning rate (default: the model's).")
+flags.DEFINE_enum(
+    "lr_decay", _DEFAULTS.lr_decay, training.LR_DECAYS,
+    "linear: both learning rates fall linearly to 0 at --steps.",
+)
 flags.DEFINE_string("data_dir", None, "Fashion-MNIST IDX folder, or TFDS data dir.")
 flags.DEFINE_integer(
     "sample_every", _DEFAULTS.sample_every, "Steps between sample PNGs.", lower_bound=1
@@ -77,6 +81,7 @@ def main():
         model_kwargs=cli.parse_kwargs(FLAGS.model_kwargs),
         d_learning_rate=FLAGS.d_learning_rate,
         g_learning_rate=FLAGS.g_learning_rate,
+        lr_decay=FLAGS.lr_decay,
         data_dir=FLAGS.data_dir,
         sample_every=FLAGS.sample_every,
         checkpoint_every=FLAGS.checkpoint_every,

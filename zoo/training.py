@@ -39,6 +39,9 @@ RESUMABLE_CHANGES = frozenset(
 )  # fmt: skip
 
 
+LR_DECAYS = ("none", "linear")
+
+
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
     """Everything that defines a training run; written to `workdir/config.json`.
@@ -56,6 +59,11 @@ class TrainConfig:
         model_kwargs: constructor arguments of the model (`zoo.build`).
         d_learning_rate: overrides the family's discriminator learning rate.
         g_learning_rate: overrides the family's generator learning rate.
+        lr_decay: `"none"` keeps the learning rates constant; `"linear"` takes
+            both linearly to 0 at step `steps` (the discriminator's over its
+            `steps * d_steps` updates), which settles the samples at the end
+            of the run. A resumed run with more `steps` decays over the new
+            total, so its rates rise again.
         data_dir: Fashion-MNIST IDX folder or TFDS data dir.
         sample_every: steps between PNG sample grids.
         checkpoint_every: steps between checkpoints.
@@ -81,6 +89,7 @@ class TrainConfig:
     model_kwargs: dict = dataclasses.field(default_factory=dict)
     d_learning_rate: float | None = None
     g_learning_rate: float | None = None
+    lr_decay: str = "none"
     data_dir: str | None = None
     sample_every: int = 500
     checkpoint_every: int = 500
@@ -113,6 +122,8 @@ class TrainConfig:
             value = getattr(self, name)
             if value is not None and not value > 0:
                 raise ZooError(f"{name} must be positive, got {value!r}")
+        if self.lr_decay not in LR_DECAYS:
+            raise ZooError(f"lr_decay must be one of {', '.join(LR_DECAYS)}, got {self.lr_decay!r}")
 
     def to_json(self):
         return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)
@@ -145,11 +156,29 @@ def compile_model(model, config):
         d_optimizer.learning_rate = config.d_learning_rate
     if config.g_learning_rate:
         g_optimizer.learning_rate = config.g_learning_rate
+    if config.lr_decay == "linear":
+        d_optimizer = _linearly_decayed(d_optimizer, config.steps * model.d_steps)
+        g_optimizer = _linearly_decayed(g_optimizer, config.steps)
     model.compile(
         d_optimizer=d_optimizer,
         g_optimizer=g_optimizer,
         steps_per_execution=config.steps_per_execution,
     )
+
+
+def _linearly_decayed(optimizer, updates):
+    """A copy of `optimizer` whose learning rate falls linearly to 0 over `updates`.
+
+    The schedule reads the optimizer's own update count, which checkpoints
+    restore, so a resumed run continues the same decay. A new optimizer rather
+    than a new `learning_rate`: swapping the variable for a schedule breaks the
+    optimizer's checkpoint tracking.
+    """
+    config = optimizer.get_config()
+    config["learning_rate"] = keras.optimizers.schedules.PolynomialDecay(
+        config["learning_rate"], updates, end_learning_rate=0.0
+    )
+    return type(optimizer).from_config(config)
 
 
 def make_checkpoint(model):
@@ -188,6 +217,8 @@ def _check_resumable(config, workdir):
     except json.JSONDecodeError:
         raise ZooError(f"{path} is not valid JSON; fix or delete it") from None
     current = json.loads(config.to_json())
+    # Settings added since the workdir was written held their defaults then.
+    previous = {**json.loads(TrainConfig().to_json()), **previous}
     changed = sorted(
         key for key in current.keys() | previous.keys()
         if key not in RESUMABLE_CHANGES and current.get(key) != previous.get(key)

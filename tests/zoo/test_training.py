@@ -33,6 +33,10 @@ def tiny_config(workdir, steps=3, **overrides):
     return training.TrainConfig(**settings)
 
 
+def schedule_of(optimizer):
+    return keras.optimizers.schedules.deserialize(optimizer.get_config()["learning_rate"])
+
+
 def weights_of(model):
     return [w.numpy() for w in model.generator.weights + model.discriminator.weights]
 
@@ -105,6 +109,49 @@ def test_train_changed_settings_in_same_workdir_refused(tmp_path):
 def test_train_config_non_positive_values_rejected(tmp_path, overrides):
     with pytest.raises(ZooError, match="must be (a )?positive"):
         tiny_config(tmp_path, **overrides)
+
+
+def test_train_config_unknown_lr_decay_rejected(tmp_path):
+    with pytest.raises(ZooError, match="lr_decay must be one of none, linear"):
+        tiny_config(tmp_path, lr_decay="cosine")
+
+
+@pytest.mark.usefixtures("fashion_mnist_files")
+def test_train_linear_lr_decay_ends_at_zero_and_is_saved_with_the_model(tmp_path):
+    training.train(tiny_config(tmp_path, steps=6, lr_decay="linear", d_learning_rate=1e-3))
+
+    model = training.load_workdir_model(tmp_path)
+    for optimizer in (model.d_optimizer, model.g_optimizer):
+        schedule = schedule_of(optimizer)
+        assert isinstance(schedule, keras.optimizers.schedules.PolynomialDecay)
+        assert int(optimizer.iterations) == 6
+        assert float(optimizer.learning_rate) == 0.0
+    np.testing.assert_allclose(float(schedule_of(model.d_optimizer)(3)), 5e-4, rtol=1e-6)
+
+
+def test_compile_model_linear_decay_counts_every_discriminator_update(tmp_path):
+    config = tiny_config(tmp_path, steps=10, lr_decay="linear", d_learning_rate=1e-3,
+                         g_learning_rate=1e-3)  # fmt: skip
+    model = models.VanillaGAN(image_shape=(2,), latent_dim=4, hidden_dims=(8,), d_steps=2)
+
+    training.compile_model(model, config)
+
+    # Halfway: 10 of the discriminator's 20 updates, 5 of the generator's 10.
+    d_rate, g_rate = schedule_of(model.d_optimizer), schedule_of(model.g_optimizer)
+    np.testing.assert_allclose([float(d_rate(10)), float(g_rate(5))], [5e-4, 5e-4], rtol=1e-6)
+    np.testing.assert_allclose([float(d_rate(20)), float(g_rate(10))], [0.0, 0.0])
+
+
+@pytest.mark.usefixtures("fashion_mnist_files")
+def test_train_resumes_a_workdir_written_before_a_setting_existed(tmp_path):
+    training.train(tiny_config(tmp_path, steps=3))
+    saved = json.loads((tmp_path / "config.json").read_text())
+    del saved["lr_decay"]
+    (tmp_path / "config.json").write_text(json.dumps(saved))
+
+    summary = training.train(tiny_config(tmp_path, steps=6))
+
+    assert summary["start_step"] == 3 and summary["step"] == 6
 
 
 class _PoisonedGAN(models.VanillaGAN):
