@@ -39,7 +39,9 @@ flags.DEFINE_string(
 flags.DEFINE_float("d_learning_rate", None, "Discriminator learning rate (default: the model's).")
 flags.DEFINE_float("g_learning_rate", None, "Generator learning rate (default: the model's).")
 flags.DEFINE_enum(
-    "lr_decay", _DEFAULTS.lr_decay, training.LR_DECAYS,
+    "lr_decay",
+    _DEFAULTS.lr_decay,
+    training.LR_DECAYS,
     "linear: both learning rates fall linearly to 0 at --steps.",
 )
 flags.DEFINE_string("data_dir", None, "Fashion-MNIST IDX folder, or TFDS data dir.")

@@ -30,15 +30,20 @@ def test_mode_benchmark_writes_rows_and_table_and_skips_finished_runs(tmp_path):
     assert (tmp_path / "logs" / "gan_ns_ring8_0.log").exists()
     assert (tmp_path / "logs" / "gan_ns_ring8_0.png").stat().st_size > 0
 
-    again = run_script("bench/modes.py", *TINY, "--seeds=0,1,2", f"--output={output}")
+    # Seed 0 of gan_ns is done; its seed 2 is new, and so is a configuration
+    # with packing and a learning-rate decay.
+    more = ["--seeds=0,2", "--configs=gan_ns,gan_pac2_ema_decay"]
+    again = run_script("bench/modes.py", *TINY, *more, f"--output={output}")
 
     assert again.returncode == 0, again.stderr
-    assert "1 runs to train (2 already in" in again.stdout
-    assert [r["seed"] for r in json.loads(output.with_suffix(".json").read_text())] == [
-        rows[0]["seed"],
-        rows[1]["seed"],
-        2,
+    assert "3 runs to train (2 already in" in again.stdout
+    rows = json.loads(output.with_suffix(".json").read_text())
+    assert sorted((r["config"], r["seed"]) for r in rows[2:]) == [
+        ("gan_ns", 2),
+        ("gan_pac2_ema_decay", 0),
+        ("gan_pac2_ema_decay", 2),
     ]
+    assert "linear lr decay (ours, 2 seeds)" in output.read_text()
 
 
 def test_mode_benchmark_rejects_unknown_configurations():
