@@ -29,8 +29,13 @@ class VanillaGAN(GAN):
         image_shape: shape of one sample: `(H, W, C)` for images, `(2,)` for
             2-D points. Defaults to `(28, 28, 1)`.
         latent_dim: size of z. Defaults to `100`.
-        hidden_dims: widths of the hidden layers of both networks (the
-            discriminator uses them in reverse). Defaults to `(256, 512)`.
+        hidden_dims: widths of the generator's hidden layers, and of the
+            discriminator's in reverse unless `discriminator_hidden_dims` is
+            given. Defaults to `(256, 512)`.
+        discriminator_hidden_dims: widths of the discriminator's hidden
+            layers, when it should differ from the generator (PacGAN's packed
+            discriminators are wider). Defaults to `None`: `hidden_dims`
+            reversed.
         activation: hidden activation, any Keras name (`"tanh"` in the
             mode-collapse papers' setting). Defaults to `"leaky_relu"`.
         output_activation: generator output; `None` picks `"tanh"` for images
@@ -63,10 +68,14 @@ class VanillaGAN(GAN):
         activation="leaky_relu",
         output_activation=None,
         packing=1,
+        discriminator_hidden_dims=None,
         **kwargs,
     ):
         image_shape = tuple(int(d) for d in image_shape)
         hidden_dims = tuple(int(d) for d in hidden_dims)
+        if discriminator_hidden_dims is None:
+            discriminator_hidden_dims = hidden_dims[::-1]
+        discriminator_hidden_dims = tuple(int(d) for d in discriminator_hidden_dims)
         if output_activation is None:
             output_activation = "tanh" if len(image_shape) == 3 else "linear"
         if int(packing) != packing or packing < 1:
@@ -76,11 +85,12 @@ class VanillaGAN(GAN):
         pack_shape = (self.packing, *image_shape) if self.packing > 1 else image_shape
         super().__init__(
             mlp_generator(image_shape, latent_dim, hidden_dims, activation, output_activation),
-            mlp_discriminator(pack_shape, hidden_dims[::-1], activation),
+            mlp_discriminator(pack_shape, discriminator_hidden_dims, activation),
             latent_dim=latent_dim,
             **kwargs,
         )
         self.hidden_dims = hidden_dims
+        self.discriminator_hidden_dims = discriminator_hidden_dims
         self.activation = activation
         self.output_activation = output_activation
 
@@ -92,6 +102,7 @@ class VanillaGAN(GAN):
             "activation": self.activation,
             "output_activation": self.output_activation,
             "packing": self.packing,
+            "discriminator_hidden_dims": self.discriminator_hidden_dims,
         }
 
     def discriminate(self, samples, labels=None, training=False):

@@ -20,11 +20,26 @@ TINY = {"latent_dim": 4, "hidden_dims": (8, 8)}
         ({**TINY, "ema_decay": 0.5}, (2,)),
         (TINY, (8, 8, 1)),
         ({**TINY, "packing": 2, "r1_gamma": 1.0}, (2,)),
+        ({**TINY, "discriminator_hidden_dims": (16, 8, 4)}, (2,)),
     ],
-    ids=["points_minimax_d_steps_2", "points_ema", "images", "points_packing_2_r1"],
+    ids=["points_minimax_d_steps_2", "points_ema", "images", "points_packing_2_r1", "points_wider_d"],
 )
 def test_vanilla_gan_harness_passes(init_kwargs, image_shape):
     run_gan_test(VanillaGAN, init_kwargs, image_shape)
+
+
+def test_discriminator_widths_default_to_generator_widths_reversed_or_follow_their_own():
+    def dense_widths(network):
+        return [layer.units for layer in network.layers if isinstance(layer, keras.layers.Dense)]
+
+    mirrored = VanillaGAN(image_shape=(2,), latent_dim=4, hidden_dims=(8, 16))
+    own = VanillaGAN(image_shape=(2,), latent_dim=4, hidden_dims=(8, 16), discriminator_hidden_dims=(32,))
+
+    assert dense_widths(mirrored.generator) == [8, 16, 2]
+    assert dense_widths(mirrored.discriminator) == [16, 8, 1]
+    assert dense_widths(own.generator) == [8, 16, 2]
+    assert dense_widths(own.discriminator) == [32, 1]
+    assert VanillaGAN.from_config(own.get_config()).discriminator_hidden_dims == (32,)
 
 
 def test_vanilla_gan_output_activation_default_is_tanh_for_images_linear_for_points():
