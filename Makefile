@@ -40,7 +40,7 @@ bench: venv data
 classifier: venv data
 	$(PY) scripts/train_classifier.py
 
-# Mode collapse on ring8/grid25, 5 configurations x 5 seeds x 25k steps: about 3 h on 2 cores;
+# Mode collapse on ring8/grid25, 7 configurations x 5 seeds x 25k (or 50k) steps: about 4 h on 2 cores;
 # resumes from bench/results/modes.json when interrupted.
 bench-modes: venv
 	$(PY) bench/modes.py --output=bench/results/modes.md

@@ -30,20 +30,25 @@ def test_mode_benchmark_writes_rows_and_table_and_skips_finished_runs(tmp_path):
     assert (tmp_path / "logs" / "gan_ns_ring8_0.log").exists()
     assert (tmp_path / "logs" / "gan_ns_ring8_0.png").stat().st_size > 0
 
-    # Seed 0 of gan_ns is done; its seed 2 is new, and so is a configuration
-    # with packing and a learning-rate decay.
-    more = ["--seeds=0,2", "--configs=gan_ns,gan_pac2_ema_decay"]
+    # Seed 0 of gan_ns is done; its seed 2 is new, and so are a configuration
+    # with packing and a learning-rate decay and one trained twice as long.
+    more = ["--seeds=0,2", "--configs=gan_ns,gan_pac2_ema_decay,gan_ns_ema_decay_2x"]
     again = run_script("bench/modes.py", *TINY, *more, f"--output={output}")
 
     assert again.returncode == 0, again.stderr
-    assert "3 runs to train (2 already in" in again.stdout
+    assert "5 runs to train (2 already in" in again.stdout
     rows = json.loads(output.with_suffix(".json").read_text())
-    assert sorted((r["config"], r["seed"]) for r in rows[2:]) == [
-        ("gan_ns", 2),
-        ("gan_pac2_ema_decay", 0),
-        ("gan_pac2_ema_decay", 2),
+    assert sorted((r["config"], r["seed"], r["steps"]) for r in rows[2:]) == [
+        ("gan_ns", 2, 50),
+        ("gan_ns_ema_decay_2x", 0, 100),
+        ("gan_ns_ema_decay_2x", 2, 100),
+        ("gan_pac2_ema_decay", 0, 50),
+        ("gan_pac2_ema_decay", 2, 50),
     ]
-    assert "linear lr decay (ours, 2 seeds)" in output.read_text()
+    table = output.read_text()
+    assert "linear lr decay (ours, 2 seeds)" in table
+    assert "twice the steps (ours, 2 seeds)" in table
+    assert "GAN, non-saturating (ours, 3 seeds)" in table
 
 
 def test_mode_benchmark_rejects_unknown_configurations():

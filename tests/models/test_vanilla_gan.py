@@ -22,7 +22,13 @@ TINY = {"latent_dim": 4, "hidden_dims": (8, 8)}
         ({**TINY, "packing": 2, "r1_gamma": 1.0}, (2,)),
         ({**TINY, "discriminator_hidden_dims": (16, 8, 4)}, (2,)),
     ],
-    ids=["points_minimax_d_steps_2", "points_ema", "images", "points_packing_2_r1", "points_wider_d"],
+    ids=[
+        "points_minimax_d_steps_2",
+        "points_ema",
+        "images",
+        "points_packing_2_r1",
+        "points_wider_d",
+    ],
 )
 def test_vanilla_gan_harness_passes(init_kwargs, image_shape):
     run_gan_test(VanillaGAN, init_kwargs, image_shape)
@@ -33,7 +39,9 @@ def test_discriminator_widths_default_to_generator_widths_reversed_or_follow_the
         return [layer.units for layer in network.layers if isinstance(layer, keras.layers.Dense)]
 
     mirrored = VanillaGAN(image_shape=(2,), latent_dim=4, hidden_dims=(8, 16))
-    own = VanillaGAN(image_shape=(2,), latent_dim=4, hidden_dims=(8, 16), discriminator_hidden_dims=(32,))
+    own = VanillaGAN(
+        image_shape=(2,), latent_dim=4, hidden_dims=(8, 16), discriminator_hidden_dims=(32,)
+    )
 
     assert dense_widths(mirrored.generator) == [8, 16, 2]
     assert dense_widths(mirrored.discriminator) == [16, 8, 1]
