@@ -3,10 +3,11 @@
     python bench/modes.py                       # the full table: about 4 h on 2 cores
     python bench/modes.py --seeds=0 --steps=5000 --configs=wgan_gp --datasets=grid25
 
-Each configuration trains for `--steps` generator steps in the published small
-setting (latent 256, MLPs of two tanh layers of 128, batch 512, Adam beta1 0.5
-with generator lr 1e-3 and discriminator lr 1e-4; WGAN-GP keeps its own ReLU
-MLPs and Adam(1e-4, 0, 0.9)) or in our variation of it, then draws 2,500 samples
+Each configuration trains for `--steps` generator steps (a multiple of it where
+its label says so) in the published small setting (latent 256, MLPs of two tanh
+layers of 128, batch 512, Adam beta1 0.5 with generator lr 1e-3 and
+discriminator lr 1e-4; WGAN-GP keeps its own ReLU MLPs and Adam(1e-4, 0, 0.9))
+or in our variation of it, then draws 2,500 samples
 and scores them with `zoo.modes.mode_statistics`: modes covered, share of
 high-quality samples (within 3 std of the nearest mean) and KL(modes' share ||
 uniform). The table gives mean and standard error over seeds, the real-data
@@ -98,8 +99,8 @@ CONFIGS = {
         {**_MLP, "loss": "non_saturating", "packing": 2, "ema_decay": 0.999},
         {**_EQUAL_LEARNING_RATES, "lr_decay": "linear"},
     ),  # fmt: skip
-    # Without packing no seed's samples settle on the grid lines; twice the
-    # steps let the decayed run find the rows and columns it misses at 25k.
+    # Without packing no seed's samples settled on the grid lines in our runs;
+    # twice the steps let the decayed run find the rows and columns it missed.
     "gan_ns_ema_decay_2x": BenchConfig(
         "GAN, non-saturating, D lr 1e-3, EMA 0.999, linear lr decay, twice the steps",
         "vanilla_gan",
