@@ -72,10 +72,12 @@ class VanillaGAN(GAN):
         **kwargs,
     ):
         image_shape = tuple(int(d) for d in image_shape)
-        hidden_dims = tuple(int(d) for d in hidden_dims)
+        hidden_dims = _layer_widths("hidden_dims", hidden_dims)
         if discriminator_hidden_dims is None:
             discriminator_hidden_dims = hidden_dims[::-1]
-        discriminator_hidden_dims = tuple(int(d) for d in discriminator_hidden_dims)
+        discriminator_hidden_dims = _layer_widths(
+            "discriminator_hidden_dims", discriminator_hidden_dims
+        )
         if output_activation is None:
             output_activation = "tanh" if len(image_shape) == 3 else "linear"
         if int(packing) != packing or packing < 1:
@@ -154,6 +156,15 @@ class VanillaGAN(GAN):
             d_fake=self.discriminator_score(fake_logits),
             d_penalty=d_penalty,
         )
+
+
+def _layer_widths(name, widths):
+    """`widths` as a tuple of ints, or a one-line ZooError naming the argument."""
+    if not all(int(w) == w and w > 0 for w in widths):
+        raise ZooError(
+            f"{name} must be positive integer layer widths, e.g. (128, 128); got {widths!r}"
+        )
+    return tuple(int(w) for w in widths)
 
 
 def mlp_generator(image_shape, latent_dim, hidden_dims, activation, output_activation):

@@ -68,6 +68,8 @@ def test_vanilla_gan_output_activation_default_is_tanh_for_images_linear_for_poi
         {"loss": "wasserstein_gp"},
         {"packing": 0},
         {"packing": 1.5},
+        {"hidden_dims": (8, 0)},
+        {"discriminator_hidden_dims": (16, -1)},
     ],
 )
 def test_vanilla_gan_bad_argument_raises_zoo_error(bad_kwargs):
