@@ -6,12 +6,10 @@ helpers below: latent and label sampling, conditional calls, the discriminator's
 one optimizer step, the generator's moving average and the loss trackers.
 """
 
-import math
-import numbers
-
 import keras
 import tensorflow as tf
 
+from models import arguments
 from zoo import losses
 from zoo.errors import ZooError
 
@@ -63,6 +61,32 @@ class GAN(keras.Model):
     # more (a penalty, a fade-in alpha) extend this tuple.
     metric_names = ("d_loss", "g_loss", "d_real", "d_fake", "d_penalty")
 
+    # Type and range of each constructor argument (models/arguments.py);
+    # families add theirs, and every family's arguments are checked before its
+    # networks are built.
+    argument_specs = {
+        "generator": arguments.network,
+        "discriminator": arguments.network,
+        "latent_dim": arguments.positive_int,
+        "loss": arguments.one_of(*losses.ADVERSARIAL_LOSSES),
+        "num_classes": arguments.non_negative_int,
+        "d_steps": arguments.positive_int,
+        "ema_decay": arguments.unit_interval,
+        "gp_weight": arguments.non_negative_float,
+        "r1_gamma": arguments.non_negative_float,
+        "r2_gamma": arguments.non_negative_float,
+        "clip_value": arguments.non_negative_float,
+        "penalty_every": arguments.positive_int,
+        "seed": arguments.optional(arguments.seed),
+        "name": arguments.optional(arguments.model_name),
+    }
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "__init__" in vars(cls):
+            arguments.require_specs(cls)
+            cls.__init__ = arguments.checked_init(cls.__init__, cls)
+
     def __init__(
         self,
         generator,
@@ -86,17 +110,12 @@ class GAN(keras.Model):
         self.d_loss_fn, self.g_loss_fn = losses.get_adversarial_loss(loss)
         # Not `self.loss`: keras.Model.compile owns that attribute.
         self.adversarial_loss = loss
-        _check_positive_int("latent_dim", latent_dim)
-        _check_positive_int("d_steps", d_steps)
-        if num_classes < 0:
-            raise ZooError(f"num_classes must be >= 0 (0 means unconditional), got {num_classes}")
-        if not 0.0 <= ema_decay < 1.0:
-            raise ZooError(f"ema_decay must be in [0, 1), got {ema_decay}")
         if num_classes and len(generator.inputs) != 2:
             raise ZooError(f"{type(self).__name__} is unconditional here; leave num_classes at 0")
         _check_regularization(
-            type(self).__name__, discriminator, loss, gp_weight, r1_gamma, r2_gamma, clip_value
-        )
+            type(self).__name__, discriminator, loss, gp_weight, clip_value,
+            r1_gamma=r1_gamma, r2_gamma=r2_gamma,
+        )  # fmt: skip
         self.latent_dim = int(latent_dim)
         self.num_classes = int(num_classes)
         self.d_steps = int(d_steps)
@@ -105,7 +124,6 @@ class GAN(keras.Model):
         self.r1_gamma = float(r1_gamma)
         self.r2_gamma = float(r2_gamma)
         self.clip_value = float(clip_value)
-        _check_positive_int("penalty_every", penalty_every)
         self.penalty_every = int(penalty_every)
         self.seed = seed
         self.generator = generator
@@ -371,17 +389,16 @@ class GAN(keras.Model):
         return {name: tracker.result() for name, tracker in self.trackers.items()}
 
 
-def _check_positive_int(name, value):
-    if int(value) != value or value < 1:
-        raise ZooError(f"{name} must be a positive integer, got {value!r}")
+# GAN itself, built directly from two networks, is checked the same way.
+GAN.__init__ = arguments.checked_init(GAN.__init__, GAN)
 
 
-def _check_regularization(family, discriminator, loss, gp_weight, r1_gamma, r2_gamma, clip_value):
-    """Rejects negative weights and the combinations that make no sense."""
-    weights = {"gp_weight": gp_weight, "r1_gamma": r1_gamma, "r2_gamma": r2_gamma}
-    for name, value in {**weights, "clip_value": clip_value}.items():
-        if not (isinstance(value, numbers.Real) and math.isfinite(value) and value >= 0):
-            raise ZooError(f"{name} must be a number >= 0 (0 turns it off), got {value!r}")
+def _check_regularization(family, discriminator, loss, gp_weight, clip_value, **gammas):
+    """Rejects the combinations of penalties that make no sense.
+
+    The weights' types and ranges are checked before (`argument_specs`).
+    """
+    weights = {"gp_weight": gp_weight, **gammas}
     if clip_value and loss != "wasserstein":
         raise ZooError(
             f"clip_value is the weight clipping of the original WGAN and needs "

@@ -9,6 +9,7 @@ tanh output, LeakyReLU(0.2) in the discriminator, Adam(2e-4, beta1=0.5).
 
 import keras
 
+from models import arguments
 from models.base import GAN
 from models.vanilla_gan import VanillaGAN
 from zoo.errors import ZooError
@@ -43,6 +44,12 @@ class DCGAN(GAN):
     Reference:
         Radford et al. 2015, https://arxiv.org/abs/1511.06434
     """
+
+    argument_specs = {
+        "image_shape": arguments.shape,
+        "base_filters": arguments.positive_int,
+        "kernel_size": arguments.positive_int,
+    }
 
     def __init__(
         self,

@@ -11,6 +11,7 @@ import math
 import keras
 import tensorflow as tf
 
+from models import arguments
 from models.base import GAN
 from zoo import losses
 from zoo.errors import ZooError
@@ -60,6 +61,15 @@ class VanillaGAN(GAN):
         Lin et al. 2018 (PacGAN), https://arxiv.org/abs/1712.04086
     """
 
+    argument_specs = {
+        "image_shape": arguments.shape,
+        "hidden_dims": arguments.layer_widths,
+        "discriminator_hidden_dims": arguments.optional(arguments.layer_widths),
+        "activation": arguments.activation,
+        "output_activation": arguments.optional(arguments.activation),
+        "packing": arguments.positive_int,
+    }
+
     def __init__(
         self,
         image_shape=(28, 28, 1),
@@ -72,16 +82,12 @@ class VanillaGAN(GAN):
         **kwargs,
     ):
         image_shape = tuple(int(d) for d in image_shape)
-        hidden_dims = _layer_widths("hidden_dims", hidden_dims)
+        hidden_dims = tuple(int(w) for w in hidden_dims)
         if discriminator_hidden_dims is None:
             discriminator_hidden_dims = hidden_dims[::-1]
-        discriminator_hidden_dims = _layer_widths(
-            "discriminator_hidden_dims", discriminator_hidden_dims
-        )
+        discriminator_hidden_dims = tuple(int(w) for w in discriminator_hidden_dims)
         if output_activation is None:
             output_activation = "tanh" if len(image_shape) == 3 else "linear"
-        if int(packing) != packing or packing < 1:
-            raise ZooError(f"packing must be a positive integer (1: no packing), got {packing!r}")
         self.packing = int(packing)
         # A pack of m samples is one discriminator input of shape (m, *sample).
         pack_shape = (self.packing, *image_shape) if self.packing > 1 else image_shape
@@ -156,15 +162,6 @@ class VanillaGAN(GAN):
             d_fake=self.discriminator_score(fake_logits),
             d_penalty=d_penalty,
         )
-
-
-def _layer_widths(name, widths):
-    """`widths` as a tuple of ints, or a one-line ZooError naming the argument."""
-    if not all(int(w) == w and w > 0 for w in widths):
-        raise ZooError(
-            f"{name} must be positive integer layer widths, e.g. (128, 128); got {widths!r}"
-        )
-    return tuple(int(w) for w in widths)
 
 
 def mlp_generator(image_shape, latent_dim, hidden_dims, activation, output_activation):

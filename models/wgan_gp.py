@@ -11,6 +11,7 @@ would couple to the rest of the batch.
 
 import keras
 
+from models import arguments
 from models.base import GAN
 from models.dcgan import conv_generator, growth_plan
 from models.vanilla_gan import VanillaGAN, mlp_discriminator, mlp_generator
@@ -56,6 +57,14 @@ class WGANGP(GAN):
     Reference:
         Gulrajani et al. 2017, https://arxiv.org/abs/1704.00028
     """
+
+    argument_specs = {
+        "image_shape": arguments.shape,
+        "base_filters": arguments.positive_int,
+        "kernel_size": arguments.positive_int,
+        "layer_norm": arguments.boolean,
+        "hidden_dims": arguments.layer_widths,
+    }
 
     def __init__(
         self,

@@ -90,7 +90,7 @@ def constructor_arguments(cls):
     return names
 
 
-def build(name, **kwargs):
+def build(name, /, **kwargs):
     """Builds the registered model `name` with constructor arguments `kwargs`.
 
     Example:

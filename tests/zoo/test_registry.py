@@ -78,3 +78,10 @@ def test_register_model_new_name_registers_with_zoo_and_keras(monkeypatch):
     assert zoo.get_model_class("registry_test_gan") is RegistryTestGAN
     assert "registry_test_gan" in zoo.list_models()
     assert keras.saving.get_registered_object("gan_zoo>RegistryTestGAN") is RegistryTestGAN
+
+
+def test_build_passes_a_name_argument_to_the_model():
+    assert (
+        registry.build("vanilla_gan", image_shape=(2,), hidden_dims=(4,), name="mine").name
+        == "mine"
+    )
