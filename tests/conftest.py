@@ -28,6 +28,20 @@ def _seeded():
     keras.utils.set_random_seed(0)
 
 
+@pytest.fixture(autouse=True)
+def zoo_cache(tmp_path_factory, monkeypatch):
+    """A fresh, empty `$GAN_ZOO_CACHE` for every test, so none writes to the real home.
+
+    Entry points run as subprocesses inherit it. Outside `tmp_path`, so a test
+    that reads a whole `tmp_path` (an image folder) never meets the cache.
+    """
+    from zoo.cache import CACHE_ENV
+
+    folder = tmp_path_factory.mktemp("gan_zoo_cache")
+    monkeypatch.setenv(CACHE_ENV, str(folder))
+    return folder
+
+
 @pytest.fixture
 def image_folder(tmp_path):
     """A folder of three small images of different sizes and formats.

@@ -7,8 +7,11 @@ A dataset is named by a spec string:
   `/usr/share/datasets/fashion-mnist/`; `$GAN_ZOO_FASHION_MNIST_DIR` or
   `data_dir=` point elsewhere). Splits `train` (60k) and `test` (10k).
 - `tfds:<name>`: any TensorFlow Datasets image dataset already prepared on
-  disk (`tfds build <name>` with a network).
-- `folder:<path>`: a folder (searched recursively) of PNG/JPEG images.
+  disk (`tfds build <name>` with a network); its own splits.
+- `folder:<path>`: a folder (searched recursively) of PNG/JPEG images, each
+  decoded once to check it (remembered in the zoo's cache); 1 in 10 files,
+  chosen by a hash of its path, is held out as split `test`, the rest is
+  `train`.
 - `ring8`, `grid25`: 2-D mixtures of Gaussians for mode-collapse studies.
 
 `load_dataset` returns batches of `(samples, labels)`: float32 samples in
@@ -18,6 +21,8 @@ mixture component for points; 0 where a dataset has none).
 
 import dataclasses
 import gzip
+import hashlib
+import json
 import math
 import os
 import pathlib
@@ -25,6 +30,7 @@ import pathlib
 import numpy as np
 import tensorflow as tf
 
+from zoo import cache
 from zoo.errors import ZooError
 
 FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
@@ -34,6 +40,10 @@ FASHION_MNIST_CLASSES = (
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 )  # fmt: skip
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
+# An image folder holds out 1 file in this many as its `test` split.
+FOLDER_TEST_EVERY = 10
+# Bump when `check_image` grows stricter: folders checked before are checked again.
+IMAGE_CHECK_VERSION = 1
 # Image side used for `folder:` and `tfds:` datasets when none is asked for.
 DEFAULT_IMAGE_SIZE = 64
 SHUFFLE_BUFFER = 10_000
@@ -173,24 +183,154 @@ def load_fashion_mnist(split="train", data_dir=None):
 
 
 def list_image_files(folder):
-    """Sorted image files under `folder`; each is checked to decode."""
+    """Sorted image files under `folder`, each checked to decode.
+
+    Only files not seen before, or changed since (size or modification time),
+    are decoded (`check_image`): the files that passed are remembered in the
+    zoo's cache (`image_check_cache_path`), so later starts cost one `stat`
+    per file.
+
+    Args:
+        folder: a folder, searched recursively for `.png`/`.jpg`/`.jpeg`.
+
+    Returns:
+        list of str paths, sorted.
+
+    Raises:
+        ZooError: no such folder, no images, or a file that does not decode.
+    """
     root = pathlib.Path(folder)
     if not root.is_dir():
         raise ZooError(f"image folder {folder} does not exist; pass folder:<path to a directory>")
-    files = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS)
+    files = sorted(
+        p for p in root.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file()
+    )
     if not files:
         raise ZooError(f"no .png/.jpg/.jpeg images in {folder}")
+    _check_folder(root, files)
+    return [str(p) for p in files]
+
+
+def check_image(path):
+    """Decodes an image file fully, as the pipeline will, or raises.
+
+    `PIL.Image.verify` reads headers only and passes a truncated JPEG. Pillow
+    decodes first because it fails quietly, where libjpeg under TensorFlow
+    logs a line; TensorFlow's decoder has the last word because it is the one
+    that trains (it refuses a PNG without its end chunk, which Pillow loads).
+
+    Args:
+        path: an image file.
+
+    Raises:
+        ZooError: one line naming the file.
+    """
     from PIL import Image  # Only folders need Pillow.
 
+    try:
+        with Image.open(path) as image:
+            image.load()
+        tf.io.decode_image(tf.io.read_file(str(path)), expand_animations=False)
+    except Exception as e:  # Pillow and TensorFlow raise many types for bad files.
+        raise ZooError(
+            f"cannot decode image {path} ({type(e).__name__}); remove or replace it"
+        ) from None
+
+
+def image_check_cache_path(folder):
+    """The cache file of the decode checks of `folder`, keyed by its resolved path."""
+    resolved = str(pathlib.Path(folder).resolve())
+    digest = hashlib.sha1(resolved.encode()).hexdigest()[:16]
+    return cache.cache_dir() / "image_checks" / f"{digest}.json"
+
+
+def _check_folder(root, files):
+    """Decodes the files the folder's cache does not vouch for, then updates it."""
+    cache_path = image_check_cache_path(root)
+    known = _read_image_checks(cache_path, root)
+    signatures = {}
     for path in files:
-        try:
-            with Image.open(path) as image:
-                image.verify()
-        except Exception as e:  # Pillow raises many types for bad files.
-            raise ZooError(
-                f"cannot decode image {path} ({type(e).__name__}); remove or replace it"
-            ) from None
-    return [str(p) for p in files]
+        stat = path.stat()
+        signatures[path.relative_to(root).as_posix()] = [stat.st_size, stat.st_mtime_ns]
+    passed = {name: sig for name, sig in signatures.items() if known.get(name) == sig}
+    try:
+        for path in files:
+            name = path.relative_to(root).as_posix()
+            if name not in passed:
+                check_image(path)
+                passed[name] = signatures[name]
+    finally:
+        # Also after a bad file: once it is replaced, only it is decoded again.
+        if passed != known:
+            _write_image_checks(cache_path, root, passed)
+
+
+def _read_image_checks(cache_path, root):
+    """`{relative path: [size, mtime_ns]}` from the cache; `{}` if unusable."""
+    try:
+        stored = json.loads(cache_path.read_text())
+        if stored["version"] != IMAGE_CHECK_VERSION or stored["folder"] != str(root.resolve()):
+            return {}
+        return {
+            str(name): [int(size), int(mtime_ns)]
+            for name, (size, mtime_ns) in stored["files"].items()
+        }
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        # Missing, half-written by an older zoo, or edited by hand: check again.
+        return {}
+
+
+def _write_image_checks(cache_path, root, checked):
+    stored = {"version": IMAGE_CHECK_VERSION, "folder": str(root.resolve()), "files": checked}
+    try:
+        cache.write_text_atomically(cache_path, json.dumps(stored, sort_keys=True))
+    except OSError:
+        # A read-only cache costs the next start a full check, not this run.
+        pass
+
+
+def split_image_files(folder, files, split):
+    """The files of a split: 1 in 10 held out as `test`, by a hash of the path.
+
+    Each file's rank is the sha1 of its path relative to `folder`, so the
+    split is the same on every machine and call, whatever order the files
+    were listed in or the folder is reached by. The first `len(files) // 10`
+    ranks are `test`, the rest `train`; adding images can move a few old
+    ones across the boundary.
+
+    Args:
+        folder: the folder the files were found under.
+        files: the image files (str paths).
+        split: `"train"` or `"test"`.
+
+    Returns:
+        list of str paths of the split, sorted.
+
+    Raises:
+        ZooError: another split name, or `"test"` with fewer than 10 files.
+    """
+    _check_folder_split(split)
+    root = pathlib.Path(folder)
+
+    def rank(path):
+        relative = pathlib.Path(path).relative_to(root).as_posix()
+        return hashlib.sha1(relative.encode()).hexdigest(), relative
+
+    num_test = len(files) // FOLDER_TEST_EVERY
+    if split == "test" and num_test == 0:
+        raise ZooError(
+            f"image folder {folder} has {len(files)} images, too few for a test split "
+            f"(1 in {FOLDER_TEST_EVERY} is held out); add images, or score without the "
+            "real-data floor (evaluate.py --noreal_floor)"
+        )
+    ranked = sorted(files, key=rank)
+    chosen = ranked[:num_test] if split == "test" else ranked[num_test:]
+    return sorted(chosen)
+
+
+def _check_folder_split(split):
+    if split not in ("train", "test"):
+        raise ZooError(f"image folders have splits 'train' and 'test', not {split!r}")
 
 
 def _center_crop_resize(images, size):
@@ -206,8 +346,10 @@ def _center_crop_resize(images, size):
     return tf.cast(tf.clip_by_value(tf.round(images), 0, 255), tf.uint8)
 
 
-def _folder_examples(folder, size, channels):
-    files = list_image_files(folder)
+def _folder_examples(folder, split, size, channels):
+    # A bad split name fails before any file is read.
+    _check_folder_split(split)
+    files = split_image_files(folder, list_image_files(folder), split)
 
     def decode(path):
         image = tf.io.decode_image(
@@ -225,38 +367,66 @@ def _folder_examples(folder, size, channels):
 
 
 def _tfds_examples(name, split, size, data_dir):
-    import tensorflow_datasets as tfds  # Heavy; only TFDS users pay for it.
-
-    try:
-        # download=False: offline, tfds.load would retry the network for minutes.
-        dataset, info = tfds.load(
-            name, split=split, data_dir=data_dir, download=False, with_info=True
-        )
-    except Exception as e:  # TFDS raises assorted types for missing data.
-        raise ZooError(
-            f"TFDS dataset {name!r} split {split!r} is not prepared on this machine "
-            f"({type(e).__name__}); prepare it once with network access: "
-            f"'tfds build {name}' (or python -m tensorflow_datasets.scripts.download_and_prepare "
-            f"--datasets={name}), or pass its --data_dir"
-        ) from None
-    image_key = "image" if "image" in info.features else None
-    if image_key is None:
+    builder = _tfds_builder(name, data_dir)
+    split_info = _tfds_split(builder, name, split)
+    features = builder.info.features
+    if "image" not in features:
         raise ZooError(f"TFDS dataset {name!r} has no 'image' feature")
-    num_classes = info.features["label"].num_classes if "label" in info.features else 0
-    channels = info.features[image_key].shape[-1] or 3
+    num_classes = features["label"].num_classes if "label" in features else 0
+    channels = features["image"].shape[-1] or 3
+    try:
+        dataset = builder.as_dataset(split=split)
+    except (OSError, ValueError, tf.errors.OpError) as e:
+        reason = str(e).strip().splitlines()[0][:120] if str(e).strip() else type(e).__name__
+        raise ZooError(f"cannot read TFDS dataset {name!r} split {split!r}: {reason}") from None
 
     def convert(example):
-        image = _center_crop_resize(example[image_key], size)
+        image = _center_crop_resize(example["image"], size)
         label = tf.cast(example["label"], tf.int32) if num_classes else tf.constant(0, tf.int32)
         return image, label
 
-    size_of_split = info.splits[split].num_examples if split in info.splits else None
     return (
         dataset.map(convert, num_parallel_calls=tf.data.AUTOTUNE),
         num_classes,
         channels,
-        size_of_split,
+        split_info.num_examples,
     )
+
+
+def _tfds_builder(name, data_dir):
+    """The builder of a prepared TFDS dataset, never downloading.
+
+    `tfds.load(download=False)` would do, but it says the same for a
+    misspelt name and for a dataset not built yet; the builder tells them
+    apart, and reading it never touches the network.
+    """
+    import tensorflow_datasets as tfds  # Heavy; only TFDS users pay for it.
+
+    try:
+        builder = tfds.builder(name, data_dir=data_dir)
+    except tfds.core.registered.DatasetNotFoundError:
+        raise ZooError(
+            f"TFDS has no dataset {name!r}; list the names with: python -c "
+            '"import tensorflow_datasets as tfds; print(tfds.list_builders())"'
+        ) from None
+    except ValueError as e:  # e.g. a config the dataset does not have
+        raise ZooError(f"TFDS cannot open {name!r}: {str(e).splitlines()[0][:140]}") from None
+    if not builder.is_prepared():
+        root = builder.data_dir_root
+        raise ZooError(
+            f"TFDS dataset {name!r} is not prepared; with a network run once: "
+            f"tfds build {name} --data_dir={root} (or pass the --data_dir that has it)"
+        )
+    return builder
+
+
+def _tfds_split(builder, name, split):
+    """The `SplitInfo` of `split` (TFDS syntax, e.g. `train[:10%]`), or a ZooError."""
+    try:
+        return builder.info.splits[split]
+    except (KeyError, ValueError):
+        splits = ", ".join(builder.info.splits) or "none"
+        raise ZooError(f"TFDS dataset {name!r} has no split {split!r}; it has: {splits}") from None
 
 
 # ------------------------------------------------------------ the pipeline
@@ -280,7 +450,9 @@ def load_dataset(
         name: dataset spec (module docstring).
         batch_size: examples per batch; the last partial batch is dropped so
             every batch has the same static shape.
-        split: `"train"` or `"test"` (TFDS: any split name).
+        split: `"train"` or `"test"` (TFDS: any split it has, in TFDS
+            syntax such as `"train[:10%]"`). A folder's `test` split is the
+            1 in 10 files it holds out; it has none under 10 images.
         image_size: side of the square images; `None` keeps Fashion-MNIST's 28
             and uses 64 for folders and TFDS. Fashion-MNIST accepts 28 or 32
             (zero-padded, i.e. black, to 32x32 as in the LeNet tradition).
@@ -336,7 +508,7 @@ def _image_examples(name, split, image_size, data_dir, channels):
     if name.startswith("folder:"):
         if channels not in (1, 3):
             raise ZooError(f"folder images have 1 or 3 channels, not {channels}")
-        examples, count = _folder_examples(name[len("folder:") :], size, channels)
+        examples, count = _folder_examples(name[len("folder:") :], split, size, channels)
         return examples, DatasetInfo(name, (size, size, channels), 0, count)
     if name.startswith("tfds:"):
         examples, num_classes, tfds_channels, count = _tfds_examples(

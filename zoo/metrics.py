@@ -37,12 +37,13 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import callbacks, data, extractors, tfgan
+from zoo.cache import CACHE_ENV as CACHE_ENV  # re-exported: older code and tests read it here
+from zoo.cache import cache_dir
 from zoo.errors import ZooError
 
-CACHE_ENV = "GAN_ZOO_CACHE"
-DEFAULT_CACHE_DIR = "~/.cache/gan_zoo"
 # Bump when the cached file's content changes meaning; old files are then ignored.
-CACHE_VERSION = 1
+# 2: a folder's "train" split no longer holds its held-out test images.
+CACHE_VERSION = 2
 IS_SPLITS = 10
 PR_NEIGHBOURS = 3
 # Seed of the order in which real examples are read: KID's block estimator
@@ -417,11 +418,6 @@ def _check_images(image_shape):
 
 
 # --------------------------------------------------- reference statistics
-
-
-def cache_dir():
-    """Where reference statistics are cached: `$GAN_ZOO_CACHE` or `~/.cache/gan_zoo`."""
-    return pathlib.Path(os.environ.get(CACHE_ENV) or DEFAULT_CACHE_DIR).expanduser()
 
 
 def reference_key(dataset, split, image_shape, extractor, data_dir=None):

@@ -1,6 +1,11 @@
 """zoo.data: every pipeline gives float32 samples in [-1, 1] and int32 labels."""
 
 import itertools
+import json
+import os
+import pathlib
+import random
+import shutil
 import struct
 import time
 
@@ -293,6 +298,204 @@ def test_folder_channels_2_raises_zoo_error(image_folder):
         data.load_dataset(f"folder:{image_folder}", batch_size=2, channels=2)
 
 
+def _truncate(path, keep):
+    """Keeps the first `keep` bytes of a file."""
+    path.write_bytes(path.read_bytes()[:keep])
+
+
+def _random_image(path, shape=(48, 64, 3), seed=0):
+    from PIL import Image
+
+    pixels = np.random.default_rng(seed).integers(0, 256, shape, dtype=np.uint8)
+    Image.fromarray(pixels).save(path)
+    return path
+
+
+# Pillow's `verify` reads headers only and passes the half JPEG; Pillow loads
+# the PNG without its 12-byte IEND chunk, which TensorFlow's decoder refuses.
+@pytest.mark.parametrize(
+    "name, keep",
+    [
+        ("half.jpg", lambda size: size // 2),
+        ("half.png", lambda size: size // 2),
+        ("no_end.png", lambda size: size - 12),
+    ],
+    ids=["half_jpeg", "half_png", "png_without_end_chunk"],
+)
+def test_folder_truncated_image_raises_one_line_zoo_error_naming_file(image_folder, name, keep):
+    path = _random_image(image_folder / "sub" / name)
+    _truncate(path, keep(path.stat().st_size))
+
+    with pytest.raises(ZooError, match=name) as error:
+        data.load_dataset(f"folder:{image_folder}", batch_size=2)
+
+    message = str(error.value)
+    assert "remove or replace" in message and "\n" not in message
+
+
+class _CountingCheck:
+    """Stands in for `data.check_image`, counting the files it is asked about."""
+
+    def __init__(self):
+        self.paths = []
+        self._check = data.check_image
+
+    def __call__(self, path):
+        self.paths.append(pathlib.Path(path).name)
+        self._check(path)
+
+
+@pytest.fixture
+def counting_check(monkeypatch):
+    check = _CountingCheck()
+    monkeypatch.setattr(data, "check_image", check)
+    return check
+
+
+def test_folder_second_load_decodes_no_file_again(image_folder, counting_check):
+    data.list_image_files(image_folder)
+    assert sorted(counting_check.paths) == ["gray.png", "tall.jpg", "wide.png"]
+
+    data.load_dataset(f"folder:{image_folder}", batch_size=2)
+
+    assert len(counting_check.paths) == 3
+
+
+def test_folder_touched_or_rewritten_file_is_decoded_again(image_folder, counting_check):
+    data.list_image_files(image_folder)
+    wide = image_folder / "wide.png"
+    stat = wide.stat()
+    os.utime(wide, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    _random_image(image_folder / "gray.png", shape=(12, 12), seed=1)
+    counting_check.paths.clear()
+
+    data.list_image_files(image_folder)
+
+    assert sorted(counting_check.paths) == ["gray.png", "wide.png"]
+
+
+def test_folder_corrupt_file_added_later_is_caught_and_good_files_stay_cached(
+    image_folder, counting_check
+):
+    data.list_image_files(image_folder)
+    late = _random_image(image_folder / "late.jpg")
+    _truncate(late, late.stat().st_size // 2)
+    counting_check.paths.clear()
+
+    with pytest.raises(ZooError, match="late.jpg"):
+        data.list_image_files(image_folder)
+    late.unlink()
+    data.list_image_files(image_folder)
+
+    assert counting_check.paths == ["late.jpg"]
+
+
+def test_folder_check_cache_records_relative_path_size_and_mtime(image_folder, zoo_cache):
+    data.list_image_files(image_folder)
+
+    path = data.image_check_cache_path(image_folder)
+    stored = json.loads(path.read_text())
+    assert path.parent.parent == zoo_cache
+    assert stored["folder"] == str(image_folder.resolve())
+    tall = (image_folder / "sub" / "tall.jpg").stat()
+    assert stored["files"]["sub/tall.jpg"] == [tall.st_size, tall.st_mtime_ns]
+    assert sorted(stored["files"]) == ["gray.png", "sub/tall.jpg", "wide.png"]
+    # Written by rename: no temporary file is left beside it.
+    assert [p.name for p in path.parent.iterdir()] == [path.name]
+
+
+@pytest.mark.parametrize("contents", ["{not json", "[1, 2]", '{"version": 1, "files": 3}', ""])
+def test_folder_corrupt_check_cache_is_ignored_and_rewritten(
+    image_folder, counting_check, contents
+):
+    path = data.image_check_cache_path(image_folder)
+    path.parent.mkdir(parents=True)
+    path.write_text(contents)
+
+    data.list_image_files(image_folder)
+
+    assert len(counting_check.paths) == 3
+    assert len(json.loads(path.read_text())["files"]) == 3
+
+
+# ------------------------------------------------------ image folder splits
+
+
+@pytest.fixture
+def folder_of_25(tmp_path):
+    """25 tiny PNGs, some in subfolders: a test split of 2, a train split of 23."""
+    from PIL import Image
+
+    folder = tmp_path / "many"
+    for i in range(25):
+        path = folder / f"part{i % 3}" / f"{i:02d}.png" if i % 2 else folder / f"{i:02d}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(np.full((4, 4, 3), i * 10, np.uint8)).save(path)
+    return folder
+
+
+def _split_names(folder, files, split):
+    return {
+        pathlib.Path(p).relative_to(folder).as_posix()
+        for p in data.split_image_files(folder, files, split)
+    }
+
+
+def test_folder_train_and_test_splits_are_disjoint_and_cover_all_files(folder_of_25):
+    files = data.list_image_files(folder_of_25)
+
+    train = _split_names(folder_of_25, files, "train")
+    test = _split_names(folder_of_25, files, "test")
+
+    assert len(test) == 2 and len(train) == 23
+    assert not train & test
+    assert train | test == {pathlib.Path(p).relative_to(folder_of_25).as_posix() for p in files}
+
+
+def test_folder_split_same_on_every_call_whatever_listing_order_or_location(folder_of_25, tmp_path):
+    files = data.list_image_files(folder_of_25)
+    test = _split_names(folder_of_25, files, "test")
+    moved = shutil.copytree(folder_of_25, tmp_path / "elsewhere" / "copy")
+
+    assert _split_names(folder_of_25, list(reversed(files)), "test") == test
+    assert _split_names(folder_of_25, random.Random(0).sample(files, len(files)), "test") == test
+    assert _split_names(moved, data.list_image_files(moved), "test") == test
+
+
+def test_folder_split_sizes_reach_dataset_info_and_batches(folder_of_25):
+    def load(split):
+        dataset, info = data.load_dataset(
+            f"folder:{folder_of_25}", batch_size=1, split=split, image_size=4, repeat=False
+        )
+        levels = {round(float(images[0, 0, 0, 0]), 3) for images, _ in dataset}
+        return info.size, levels
+
+    train_size, train_levels = load("train")
+    test_size, test_levels = load("test")
+
+    # Each image is one constant grey level, so the levels name the images.
+    assert (train_size, test_size) == (23, 2)
+    assert len(train_levels) == 23 and len(test_levels) == 2
+    assert not train_levels & test_levels
+
+
+def test_folder_under_10_images_trains_on_all_and_has_no_test_split(image_folder):
+    _, info = data.load_dataset(f"folder:{image_folder}", batch_size=3)
+
+    with pytest.raises(ZooError, match="too few for a test split") as error:
+        data.load_dataset(f"folder:{image_folder}", batch_size=1, split="test")
+
+    assert info.size == 3
+    assert "--noreal_floor" in str(error.value) and "\n" not in str(error.value)
+
+
+def test_folder_unknown_split_raises_zoo_error_listing_train_and_test(image_folder, counting_check):
+    with pytest.raises(ZooError, match="'train' and 'test', not 'validation'"):
+        data.load_dataset(f"folder:{image_folder}", batch_size=1, split="validation")
+
+    assert counting_check.paths == []  # refused before any file is decoded
+
+
 # ---------------------------------------------------------- names and sizes
 
 
@@ -312,27 +515,75 @@ def test_load_dataset_bad_batch_size_raises_zoo_error(batch_size):
 # --------------------------------------------------------------------- TFDS
 
 
-def test_tfds_dataset_gives_resized_image_batches_and_labels(tmp_path):
+@pytest.fixture(scope="module")
+def dummy_mnist_dir(tmp_path_factory):
+    """A TFDS data dir holding `dummy_mnist`, prepared offline by TFDS's own test builder.
+
+    Its train and test splits are 20 28x28x1 images of ones, labels `i % 10`.
+    """
     tfds = pytest.importorskip("tensorflow_datasets")
+    from tensorflow_datasets.testing import test_utils
 
-    with tfds.testing.mock_data(num_examples=8):
-        dataset, info = data.load_dataset(
-            "tfds:mnist", batch_size=4, image_size=16, data_dir=tmp_path
+    data_dir = tmp_path_factory.mktemp("tfds")
+    test_utils.DummyMnist(data_dir=data_dir).download_and_prepare(
+        download_config=tfds.download.DownloadConfig(try_download_gcs=False)
+    )
+    return data_dir
+
+
+def test_tfds_prepared_dataset_gives_resized_image_batches_and_labels(dummy_mnist_dir):
+    dataset, info = data.load_dataset(
+        "tfds:dummy_mnist", batch_size=20, image_size=16, data_dir=dummy_mnist_dir, repeat=False
+    )
+
+    images, labels = _first_batch(dataset)
+
+    assert info.sample_shape == (16, 16, 1) and info.num_classes == 10 and info.size == 20
+    assert images.shape == (20, 16, 16, 1) and images.dtype == np.float32
+    # Every pixel is 1 of 255 and stays 1 through the resize.
+    np.testing.assert_allclose(images, 1 / 127.5 - 1.0, atol=1e-6)
+    assert labels.dtype == np.int32
+    np.testing.assert_array_equal(np.bincount(labels, minlength=10), 2)
+
+
+def test_tfds_split_in_tfds_syntax_gives_its_size(dummy_mnist_dir):
+    dataset, info = data.load_dataset(
+        "tfds:dummy_mnist", batch_size=1, split="test[:5]", data_dir=dummy_mnist_dir,
+        repeat=False,
+    )  # fmt: skip
+
+    assert info.size == 5 and sum(1 for _ in dataset) == 5
+
+
+def test_tfds_missing_split_raises_one_line_zoo_error_listing_splits(dummy_mnist_dir):
+    with pytest.raises(ZooError, match="no split 'validation'; it has: train, test") as error:
+        data.load_dataset(
+            "tfds:dummy_mnist", batch_size=4, split="validation", data_dir=dummy_mnist_dir
         )
-        images, labels = _first_batch(dataset)
 
-    assert info.sample_shape == (16, 16, 1) and info.num_classes == 10
-    assert images.shape == (4, 16, 16, 1) and images.dtype == np.float32
-    assert images.min() >= -1.0 and images.max() <= 1.0
-    assert labels.dtype == np.int32 and labels.min() >= 0 and labels.max() < 10
+    assert "\n" not in str(error.value) and len(str(error.value)) < 200
 
 
-def test_tfds_dataset_not_prepared_raises_zoo_error_quickly(tmp_path):
+def test_tfds_unknown_name_raises_one_line_zoo_error_saying_how_to_list_names(tmp_path):
+    pytest.importorskip("tensorflow_datasets")
+
+    with pytest.raises(ZooError, match="no dataset 'mnistt'") as error:
+        data.load_dataset("tfds:mnistt", batch_size=4, data_dir=tmp_path)
+
+    message = str(error.value)
+    assert "tfds.list_builders()" in message
+    assert "\n" not in message and len(message) < 200
+
+
+def test_tfds_dataset_not_prepared_raises_one_line_zoo_error_quickly(tmp_path):
     pytest.importorskip("tensorflow_datasets")  # imported outside the timing
     start = time.monotonic()
 
-    with pytest.raises(ZooError, match="tfds build mnist"):
+    with pytest.raises(ZooError, match="not prepared") as error:
         data.load_dataset("tfds:mnist", batch_size=4, data_dir=tmp_path)
 
     # Offline, a download attempt would retry the network for minutes.
     assert time.monotonic() - start < 20
+    message = str(error.value)
+    assert f"tfds build mnist --data_dir={tmp_path}" in message
+    assert "\n" not in message and len(message.replace(str(tmp_path), "DIR")) < 200
