@@ -10,7 +10,9 @@
 
 Prints a table of the metrics beside the real-data floor (the test split scored
 as if it were generated: what a perfect generator would get) and writes
-metrics.json; docs/evaluation.md explains each number. A model of a 2-D mixture
+metrics.json; docs/evaluation.md explains each number. The grid is
+`model.generate(num_samples, seed=seed)`: the first of the samples scored, and
+what a run trained with the same seed drew in its grids. A model of a 2-D mixture
 gets the mode-collapse benchmark instead (VEEGAN / PacGAN protocol,
 `zoo.modes`): modes covered, share of high-quality samples and KL to uniform of
 2,500 samples, beside 2,500 real points scored the same way.
@@ -40,8 +42,10 @@ flags.DEFINE_integer(
     "Samples scored (and plotted) for a 2-D mixture (2,500 in the papers).", lower_bound=1,
 )  # fmt: skip
 flags.DEFINE_integer(
-    "seed", 0, "Seed of the latents: the same seed gives the same grid and scores."
-)
+    "seed", 0,
+    "Seed of the latents (zoo.latents.seeded_latents): the grid shows the first samples "
+    "scored, the same as the grids of a run trained with this --seed.",
+)  # fmt: skip
 flags.DEFINE_string(
     "output", None, "PNG path; default: <workdir or model dir>/samples/eval_seed<seed>.png."
 )

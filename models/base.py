@@ -12,6 +12,7 @@ import tensorflow as tf
 from models import arguments
 from zoo import losses
 from zoo.errors import ZooError
+from zoo.latents import class_labels, seeded_latents
 
 # Losses whose discriminator output is the logit of a probability: D(x) is
 # reported as sigmoid(logit). For the others (Wasserstein, hinge, least
@@ -261,9 +262,14 @@ class GAN(keras.Model):
             num_samples: how many samples to draw when `latents` is `None`.
             latents: float array `(n, latent_dim)`; drawn from `seed` if `None`.
             labels: int array `(n,)` for conditional models; defaults to the
-                classes in turn, so a grid shows every class.
-            seed: int seed of the latents; the same seed gives the same
-                samples, without touching the training generator's state.
+                classes in turn (`zoo.latents.class_labels`), so a grid shows
+                every class.
+            seed: int seed of the latents when `latents` is `None`: they are
+                `zoo.latents.seeded_latents(seed, num_samples, latent_dim)`,
+                the latents of a training run's sample grids, of the samples
+                `evaluate.py` scores and of the export's `generate` for the
+                same seed, without touching the training generator's state.
+                `None` draws fresh random latents on each call.
 
         Example:
             >>> images = gan.generate(16, seed=0)  # (16, H, W, C) in [-1, 1]
@@ -271,10 +277,10 @@ class GAN(keras.Model):
         if latents is None:
             if num_samples is None:
                 raise ZooError("generate needs num_samples or latents")
-            latents = keras.random.normal(
-                (num_samples, self.latent_dim),
-                seed=keras.random.SeedGenerator(seed) if seed is not None else None,
-            )
+            if seed is None:
+                latents = keras.random.normal((num_samples, self.latent_dim))
+            else:
+                latents = seeded_latents(seed, num_samples, self.latent_dim)
         latents = tf.convert_to_tensor(latents, tf.float32)
         if latents.shape.rank != 2 or latents.shape[-1] != self.latent_dim:
             raise ZooError(
@@ -282,7 +288,7 @@ class GAN(keras.Model):
             )
         if self.conditional:
             if labels is None:
-                labels = tf.range(tf.shape(latents)[0]) % self.num_classes
+                labels = class_labels(tf.shape(latents)[0], self.num_classes)
             return self((latents, tf.cast(labels, tf.int32))).numpy()
         return self(latents).numpy()
 

@@ -2,7 +2,9 @@
 
 import json
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from tests.helpers import assert_one_line_error, run_script
 from zoo import extractors, training
@@ -58,11 +60,11 @@ def test_evaluate_cli_pretrained_unknown_or_unavailable_says_so():
     assert_one_line_error(result, "pretrained")
 
 
-def _tiny_ring8_run(workdir):
+def _tiny_ring8_run(workdir, seed=0):
     training.train(training.TrainConfig(
         model="vanilla_gan", dataset="ring8", workdir=str(workdir), steps=2, batch_size=16,
         model_kwargs={"latent_dim": 4, "hidden_dims": (8,)}, num_samples=16,
-        sample_every=2, checkpoint_every=2, log_every=2,
+        sample_every=2, checkpoint_every=2, log_every=2, seed=seed,
     ))  # fmt: skip
 
 
@@ -81,6 +83,20 @@ def test_evaluate_cli_on_a_2d_mixture_runs_the_mode_benchmark(tmp_path):
     model = report["modes"]
     assert sum(model["samples_per_mode"]) == round(500 * model["high_quality_fraction"])
     assert (workdir / "samples" / "eval_seed0.png").exists()
+
+
+def test_evaluate_cli_grid_of_a_seed_is_the_last_training_grid_of_a_run_with_that_seed(tmp_path):
+    workdir = tmp_path / "run"
+    _tiny_ring8_run(workdir, seed=3)
+
+    result = run_evaluate(f"--workdir={workdir}", "--seed=3", "--mode_samples=16", "--metrics=")
+
+    assert result.returncode == 0, result.stderr
+    samples = workdir / "samples"
+    np.testing.assert_array_equal(
+        np.asarray(Image.open(samples / "eval_seed3.png")),
+        np.asarray(Image.open(samples / "step_0000002.png")),
+    )
 
 
 def test_evaluate_cli_2d_model_refuses_image_metrics_and_image_datasets(tmp_path):

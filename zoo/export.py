@@ -17,7 +17,9 @@ signatures:
 - `generate`: `seed` int64 `[]`, `num_samples` int32 `[]` (plus `labels` int32
   `[num_samples]`, and `truncation_psi` float32 `[]` where the model's `call`
   takes one) -> the same outputs and the `latents` used, a pure function of the
-  seed (`zoo.latents.seeded_latents`, not Keras' `SeedGenerator` stream);
+  seed: `zoo.latents.seeded_latents`, the latents of `GAN.generate(num_samples,
+  seed=seed)` in Keras, of a training run's grids and of `evaluate.py`'s
+  scored samples for the same seed;
 - `interpolate`: `start`, `end` float32 `[latent_dim]`, `num_steps` int32 `[]`
   (plus `label` int32 `[]`) -> the images along the slerp between the two
   latents (`zoo.latents.interpolation_path`) and those latents.
@@ -26,7 +28,9 @@ signatures:
 samples are coordinates, not pixels.
 
 A version is written to a hidden sibling directory and renamed into place, so
-a server watching the model directory never sees a half-written version.
+a server watching the model directory never sees a half-written version. With
+`overwrite`, the old version is set aside and deleted only once the new one is
+in place; if that rename fails, the old one is put back.
 """
 
 import datetime
@@ -353,11 +357,25 @@ def _move_into_place(temporary, final, overwrite):
         # Between these two renames the version is briefly absent, never
         # half-written: a server keeps serving what it has loaded.
         retired = pathlib.Path(tempfile.mkdtemp(prefix=f".old-{final.name}-", dir=final.parent))
-        os.rename(final, retired / final.name)
+        previous = retired / final.name
+        try:
+            os.rename(final, previous)
+        except OSError as e:
+            retired.rmdir()
+            raise ZooError(f"cannot replace {final}: {e.strerror or e}; it is unchanged") from None
         try:
             os.rename(temporary, final)
-        finally:
-            shutil.rmtree(retired, ignore_errors=True)
+        except BaseException as e:
+            # The last good version stays until the new one is in place.
+            reason = (e.strerror or str(e)) if isinstance(e, OSError) else type(e).__name__
+            _put_back(previous, final, reason)
+            retired.rmdir()
+            if isinstance(e, OSError):
+                raise ZooError(
+                    f"cannot write {final}: {reason}; the previous version is kept"
+                ) from None
+            raise
+        shutil.rmtree(retired, ignore_errors=True)
         return
     try:
         # Refuses a non-empty target, so a concurrent export of the same
@@ -365,6 +383,17 @@ def _move_into_place(temporary, final, overwrite):
         os.rename(temporary, final)
     except OSError as e:
         raise ZooError(f"cannot write {final}: {e.strerror}; rerun, or pass --overwrite") from None
+
+
+def _put_back(previous, final, reason):
+    try:
+        os.rename(previous, final)
+    except OSError as e:
+        # Keep the hidden copy rather than lose the only good version.
+        raise ZooError(
+            f"cannot write {final} ({reason}) nor put the previous version back "
+            f"({e.strerror or e}); it is in {previous}"
+        ) from None
 
 
 # ------------------------------------------------------------------ sources

@@ -1,9 +1,12 @@
 """Latent-space helpers shared by the Keras side and the serving export.
 
-`seeded_latents` is the noise of the exported `generate` signature and
-`slerp` the path of its `interpolate` signature; the export traces these very
-functions, so a Keras-side call with the same arguments gives the latents (and,
-through the model, the images) that a server returns.
+`seeded_latents` is the one map from `(seed, count)` to latents: the noise of
+`GAN.generate(seed=...)`, of a training run's sample grids, of the samples
+`evaluate.py` scores and of the exported `generate` signature. `class_labels`
+gives conditional models their labels, the classes in turn. `slerp` is the
+path of the `interpolate` signature. The export traces these very functions,
+so a Keras-side call with the same arguments gives the latents (and, through
+the model, the images) that a server returns.
 """
 
 import tensorflow as tf
@@ -17,14 +20,19 @@ _PARALLEL_COSINE = 0.9995
 def seeded_latents(seed, num_samples, latent_dim):
     """Draws `num_samples` latents z ~ N(0, I) as a pure function of `seed`.
 
-    This is the noise of the exported `generate` signature: a stateless
-    generator (`tf.random.stateless_normal` with key `[seed, 0]`), so a server
-    needs no state and a seed means the same latents in every process. It is
-    not the stream of `GAN.generate(seed=...)`, which uses Keras'
-    `SeedGenerator`.
+    Every seeded sample of the zoo comes from here: `GAN.generate(n, seed=s)`,
+    a training run's sample grids (`seed=config.seed`), the samples
+    `evaluate.py --seed=s` scores (`zoo.metrics.generated_batches`) and the
+    exported `generate` signature, which traces this function. The generator
+    is stateless (`tf.random.stateless_normal`, Philox, key `[seed, 0]`), so a
+    server needs no state and a seed means the same latents in every process.
+
+    A longer draw extends a shorter one: the first `n` rows of
+    `seeded_latents(s, N, d)` are `seeded_latents(s, n, d)`. So a grid of `n`
+    samples shows the first `n` samples that were scored for the same seed.
 
     Args:
-        seed: int seed.
+        seed: int seed (int64 range).
         num_samples: number of latents.
         latent_dim: size of each latent.
 
@@ -33,12 +41,32 @@ def seeded_latents(seed, num_samples, latent_dim):
 
     Example:
         >>> z = seeded_latents(3, 16, gan.latent_dim)
-        >>> images = gan(z)  # what the export's generate(seed=3, num_samples=16) returns
+        >>> images = gan(z)  # = gan.generate(16, seed=3), and the export's generate(seed=3, ...)
     """
     key = tf.stack([tf.cast(seed, tf.int64), tf.constant(0, tf.int64)])
+    # Philox is counter based: each block of four values of the flat output
+    # comes from its own counter, whatever the shape, hence the prefix
+    # property. "auto_select" may pick another algorithm on another device
+    # (ThreeFry on TPUs); pinned, a server draws what Keras draws.
     return tf.random.stateless_normal(
-        tf.stack([num_samples, latent_dim]), seed=key, dtype=tf.float32
+        tf.stack([num_samples, latent_dim]), seed=key, dtype=tf.float32, alg="philox"
     )
+
+
+def class_labels(num_samples, num_classes):
+    """The labels of seeded samples of a conditional model: the classes in turn.
+
+    Sample `i` gets class `i % num_classes`, so a grid shows every class and a
+    scored set holds them equally.
+
+    Args:
+        num_samples: number of labels.
+        num_classes: number of classes, at least 1.
+
+    Returns:
+        int32 tensor `(num_samples,)`.
+    """
+    return tf.range(num_samples, dtype=tf.int32) % num_classes
 
 
 def slerp(start, end, t):

@@ -7,7 +7,9 @@ A fresh Python process that imports only TensorFlow loads them, once through
 the TF 2 loader and once through the TF 1 session loader that TF Serving uses.
 """
 
+import errno
 import json
+import os
 import pathlib
 import re
 import subprocess
@@ -20,9 +22,10 @@ import tensorflow as tf
 
 import models
 import zoo
+from models import arguments
 from models.base import GAN
 from tests.harness import random_dataset
-from zoo import export, latents, training
+from zoo import export, latents, metrics, training
 from zoo.errors import ZooError
 
 TOLERANCE = 1e-5
@@ -41,6 +44,8 @@ class TruncatedConditionalGAN(GAN):
     The truncation pulls z towards `latent_center`, a variable of the GAN, not
     of its generator: the export must find and keep it.
     """
+
+    argument_specs = {"image_shape": arguments.shape}
 
     def __init__(self, image_shape=(4, 4, 1), latent_dim=4, num_classes=3, **kwargs):
         latent_input = keras.Input((latent_dim,), name="latents")
@@ -393,6 +398,9 @@ def test_fresh_process_generate_equals_model_on_seeded_latents(fresh_process, ga
 
     np.testing.assert_allclose(outputs["generate"]["latents"], z, atol=TOLERANCE)
     np.testing.assert_allclose(outputs["generate"]["samples"], gan(z), atol=TOLERANCE)
+    np.testing.assert_allclose(
+        outputs["generate"]["samples"], gan.generate(4, seed=7), atol=TOLERANCE
+    )
     conditional, inputs = gans["conditional"], calls["c_generate"][2]
     z = latents.seeded_latents(3, 3, conditional.latent_dim)
     expected = conditional((z, inputs["labels"]), truncation_psi=0.5)
@@ -402,6 +410,27 @@ def test_fresh_process_generate_equals_model_on_seeded_latents(fresh_process, ga
         outputs["p_generate"]["samples"],
         gans["points"](latents.seeded_latents(1, 2, 4)),
         atol=TOLERANCE,
+    )
+
+
+@pytest.mark.parametrize("name", ["dcgan", "conditional"])
+def test_one_seed_gives_the_same_samples_to_generate_scoring_and_the_export(gans, exports, name):
+    gan, seed, count = gans[name], 3, 5
+    inputs = {"seed": tf.constant(seed, tf.int64), "num_samples": tf.constant(count)}
+    if gan.conditional:
+        inputs["labels"] = tf.constant([0, 1, 2, 0, 1])
+        inputs["truncation_psi"] = tf.constant(1.0)
+
+    grid = gan.generate(count, seed=seed)  # evaluate.py --seed=3's grid
+    # More samples than the grid, in batches that do not line up with it.
+    scored = np.concatenate(list(metrics.generated_batches(gan, 12, 4, seed=seed)))
+    served = tf.saved_model.load(str(exports[name])).signatures["generate"](**inputs)
+
+    assert scored.shape == (12, *gan.image_shape)
+    np.testing.assert_allclose(scored[:count], grid, atol=TOLERANCE)
+    np.testing.assert_allclose(served["samples"], grid, atol=TOLERANCE)
+    np.testing.assert_array_equal(
+        served["latents"], latents.seeded_latents(seed, count, gan.latent_dim)
     )
 
 
@@ -583,6 +612,41 @@ def test_interrupted_overwrite_keeps_the_old_version(gans, tmp_path, monkeypatch
         export.export(gans["dcgan"], tmp_path, "m", version=1, overwrite=True)
     assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["1"]
     assert json.loads((old / "assets" / "model_card.json").read_text())["class"] == "VanillaGAN"
+
+
+def _files(directory):
+    return {p.relative_to(directory): p.read_bytes() for p in directory.rglob("*") if p.is_file()}
+
+
+def _served(directory, z):
+    signature = tf.saved_model.load(str(directory)).signatures["serving_default"]
+    return signature(latents=tf.constant(z))["samples"].numpy()
+
+
+def test_overwrite_whose_final_rename_fails_puts_the_old_version_back(gans, tmp_path, monkeypatch):
+    old = export.export(gans["points"], tmp_path, "m", version=1)
+    files, z = _files(old), _latents(gans["points"], 3)
+    samples = _served(old, z)
+    real_rename = os.rename
+
+    def rename(source, target):
+        if pathlib.Path(source).name.startswith(".tmp-") and pathlib.Path(target) == old:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_rename(source, target)
+
+    monkeypatch.setattr(os, "rename", rename)
+    with pytest.raises(ZooError) as raised:
+        export.export(gans["dcgan"], tmp_path, "m", version=1, overwrite=True)
+    monkeypatch.undo()
+
+    message = str(raised.value)
+    assert "No space left on device" in message and "previous version is kept" in message
+    assert "\n" not in message
+    # Neither the new version's temporary nor the retired copy is left.
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["1"]
+    assert _files(old) == files
+    np.testing.assert_array_equal(_served(old, z), samples)
+    np.testing.assert_allclose(samples, gans["points"](z), atol=TOLERANCE)
 
 
 @pytest.mark.parametrize("name", ["", "../up", "a/b", "has space", ".hidden"])

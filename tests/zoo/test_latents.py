@@ -2,9 +2,10 @@
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import models
-from zoo import latents
+from zoo import callbacks, latents, training
 from zoo.errors import ZooError
 
 
@@ -20,9 +21,55 @@ def test_seeded_latents_are_a_pure_function_of_the_seed():
     np.testing.assert_array_equal(first, latents.seeded_latents(3, 5, 7).numpy())
     assert first.shape == (5, 7) and first.dtype == np.float32
     assert not np.allclose(first, latents.seeded_latents(4, 5, 7).numpy())
-    # A larger batch of the same seed is a different draw, not an extension:
-    # stateless noise depends on the shape.
-    assert latents.seeded_latents(3, 6, 7).shape == (6, 7)
+
+
+@pytest.mark.parametrize("latent_dim", [1, 3, 8, 100])
+def test_seeded_latents_of_a_longer_draw_start_with_the_shorter_draw(latent_dim):
+    longer = latents.seeded_latents(3, 37, latent_dim).numpy()
+
+    for count in (1, 2, 5, 36):
+        np.testing.assert_array_equal(
+            longer[:count], latents.seeded_latents(3, count, latent_dim).numpy()
+        )
+
+
+def test_seeded_latents_traced_with_tensor_arguments_equal_the_eager_draw():
+    traced = tf.function(latents.seeded_latents)
+
+    drawn = traced(tf.constant(3, tf.int64), tf.constant(5, tf.int32), 7)
+
+    np.testing.assert_array_equal(drawn, latents.seeded_latents(3, 5, 7))
+
+
+def test_class_labels_are_the_classes_in_turn():
+    np.testing.assert_array_equal(latents.class_labels(7, 3), [0, 1, 2, 0, 1, 2, 0])
+    assert latents.class_labels(2, 3).dtype == tf.int32
+
+
+def test_gan_generate_with_a_seed_is_the_model_on_seeded_latents():
+    gan = models.VanillaGAN(image_shape=(2,), latent_dim=4, hidden_dims=(8,))
+
+    samples = gan.generate(6, seed=11)
+
+    np.testing.assert_allclose(samples, gan(latents.seeded_latents(11, 6, 4)), atol=1e-6)
+    # Without a seed, each call draws fresh latents.
+    assert not np.allclose(gan.generate(6), gan.generate(6))
+
+
+def test_training_grid_of_a_seeded_run_is_generate_of_its_model_with_that_seed(tmp_path):
+    summary = training.train(training.TrainConfig(
+        model="vanilla_gan", dataset="ring8", workdir=str(tmp_path / "run"), steps=2,
+        batch_size=8, seed=5, model_kwargs={"latent_dim": 4, "hidden_dims": (8,)},
+        num_samples=6,
+    ))  # fmt: skip
+    model = training.load_workdir_model(tmp_path / "run")
+
+    grid = tf.io.decode_png(tf.io.read_file(summary["samples"])).numpy()
+
+    expected = callbacks.samples_picture(model.generate(6, seed=5), "ring8")
+    np.testing.assert_array_equal(grid, expected)
+    other_seed = callbacks.samples_picture(model.generate(6, seed=6), "ring8")
+    assert not np.array_equal(grid, other_seed)
 
 
 def test_slerp_matches_shoemake_formula_and_hits_both_ends():
