@@ -21,9 +21,10 @@ venv: $(INSTALLED)
 data:
 	./scripts/ensure_fashion_mnist.sh
 
-# DCGAN on Fashion-MNIST, about 10 minutes on 2 CPU cores; rerun to resume.
+# DCGAN on Fashion-MNIST 32x32, about 10 minutes on 2 CPU cores; rerun to resume.
+# The same run as `python train.py` with no flags.
 train: venv data
-	$(PY) train.py --model=dcgan --dataset=fashion_mnist --image_size=32 --steps=$(STEPS) --workdir=$(WORKDIR)
+	$(PY) train.py --steps=$(STEPS) --workdir=$(WORKDIR)
 
 # The fast suite (CI runs this); slow tests (25k-step 2-D training) run in test-slow.
 test: venv data

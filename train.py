@@ -1,6 +1,8 @@
 """Trains a GAN of the zoo; rerunning the same command resumes it.
 
-    python train.py --model=dcgan --dataset=fashion_mnist --steps=3000 --workdir=runs/dcgan
+    python train.py                       # DCGAN on Fashion-MNIST 32x32, 3000 steps, runs/dcgan
+    python train.py --model=wgan_gp       # -> runs/wgan_gp
+    python train.py --model=vanilla_gan --dataset=ring8 --steps=5000 --workdir=runs/ring8
 
 Model hyperparameters are the constructor's (see `--helpfull` for the model
 list); override any with `--model_kwargs=name=value,...`.
@@ -23,11 +25,13 @@ flags.DEFINE_string(
     "dataset", _DEFAULTS.dataset,
     "fashion_mnist, ring8, grid25, tfds:<name> (prepared TFDS dataset) or folder:<path>.",
 )  # fmt: skip
-flags.DEFINE_string("workdir", _DEFAULTS.workdir, "Run directory; rerunning resumes from it.")
+flags.DEFINE_string(
+    "workdir", None, "Run directory (default: runs/<model>); rerunning resumes from it."
+)
 flags.DEFINE_integer("steps", _DEFAULTS.steps, "Total generator steps of the run.", lower_bound=1)
 flags.DEFINE_integer("batch_size", _DEFAULTS.batch_size, "Real examples per D step.", lower_bound=1)
 flags.DEFINE_integer(
-    "image_size", None, "Image side (fashion_mnist: 28 or 32; folders/TFDS: default 64).",
+    "image_size", None, "Image side (fashion_mnist: 28 or 32, default 32; folders/TFDS: default 64).",
     lower_bound=1,
 )  # fmt: skip
 flags.DEFINE_integer("seed", _DEFAULTS.seed, "Seed of weights, data order and noise.")

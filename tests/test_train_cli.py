@@ -1,8 +1,13 @@
 """train.py and evaluate.py as a user runs them: bad input gives one-line errors."""
 
+import re
+import signal
+import subprocess
+import sys
+
 import pytest
 
-from tests.helpers import assert_one_line_error, run_script
+from tests.helpers import ROOT, assert_one_line_error, run_script
 
 run = run_script
 
@@ -67,3 +72,49 @@ def test_train_cli_trains_resumes_and_evaluate_writes_grid(tmp_path):
                     "--num_samples=9", "--metrics=")  # fmt: skip
     assert evaluated.returncode == 0, evaluated.stderr
     assert grid.stat().st_size > 0
+
+
+POINTS = ["--model=vanilla_gan", "--dataset=ring8", "--model_kwargs=hidden_dims=(8,)"]
+
+
+def test_train_cli_workdir_that_is_a_file_gives_one_line(tmp_path):
+    path = tmp_path / "file"
+    path.write_text("")
+    assert_one_line_error(run("train.py", *POINTS, f"--workdir={path}"), "is a file")
+
+
+def test_train_cli_steps_not_multiple_of_steps_per_execution_gives_one_line(tmp_path):
+    result = run("train.py", *POINTS, "--steps=10", "--steps_per_execution=3", "--log_every=3",
+                 "--sample_every=3", "--checkpoint_every=3", f"--workdir={tmp_path}")  # fmt: skip
+    assert_one_line_error(result, "steps=10 is not a multiple of steps_per_execution=3")
+
+
+def test_train_cli_ctrl_c_saves_the_step_reached_and_rerun_resumes_there(tmp_path):
+    workdir = tmp_path / "run"
+    # Checkpoints and grids far apart: only the interruption saves anything.
+    args = [*POINTS, "--steps=100000", "--log_every=10", "--checkpoint_every=50000",
+            "--sample_every=50000", f"--workdir={workdir}"]  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "train.py"), *args], cwd=ROOT, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    # Piped output gets a progress line every --log_every steps.
+    progress = next(line for line in process.stdout if line.startswith("step "))
+    assert re.match(r"step 10/100000  .*d_loss [-\d.e+]+ .* images/s  \d+h\d\dm left", progress)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+
+    assert process.returncode == 130, stderr
+    assert len(stderr.strip().splitlines()) == 1, stderr
+    step = int(re.search(r"interrupted at step (\d+); rerun the same command to resume from step "
+                         r"\1 \(", stderr).group(1))  # fmt: skip
+    assert step >= 10
+    assert (workdir / "checkpoints" / f"ckpt-{step}.index").exists()
+    rerun = run("train.py", *[a for a in args if "--steps=" not in a], f"--steps={step + 10}")
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"resuming from step {step}" in rerun.stdout
+
+
+def test_train_cli_stray_argument_gives_one_line_not_the_usage(tmp_path):
+    result = run("train.py", "extra", f"--workdir={tmp_path}")
+    assert_one_line_error(result, "unexpected arguments: extra")

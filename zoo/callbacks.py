@@ -104,8 +104,11 @@ def write_png(path, image):
 class SampleGrid(keras.callbacks.Callback):
     """Every `every` steps, samples fixed latents and writes a PNG + TensorBoard image.
 
-    Fixed latents show one set of samples evolving over training; they come
-    from their own seed so drawing them never shifts the training noise.
+    Fixed latents show one set of samples evolving over training. A training
+    run passes `zoo.latents.seeded_latents(seed, N, latent_dim)` of its
+    `--seed`, so each grid is `model.generate(N, seed=seed)` at that step: what
+    `evaluate.py --seed` shows and scores first. The draw is stateless, so it
+    never shifts the training noise.
 
     Args:
         directory: where `step_XXXXXXX.png` files go.
@@ -189,22 +192,47 @@ class ScalarLogger(keras.callbacks.Callback):
 
 
 class NaNGuard(keras.callbacks.Callback):
-    """Stops training at the first non-finite logged value.
+    """Stops training at the first non-finite logged value or checkpointed weight.
 
     It runs before the checkpointer, which then skips the poisoned state, so
-    the last checkpoint on disk stays the last good one.
+    the last checkpoint on disk stays the last good one. The losses logged at
+    step k were computed before step k's update, so the weights can already be
+    NaN while those losses are finite: on every step that gets a checkpoint (each
+    `checkpoint_every`-th, and the last, which `zoo.training.train` saves) the
+    guard also checks every weight, the optimizers' included, and reports
+    `"weights"` as the name of what diverged.
+
+    Args:
+        checkpoint_every: the checkpointer's interval in steps.
     """
 
-    def __init__(self):
+    def __init__(self, checkpoint_every):
         super().__init__()
+        self.checkpoint_every = checkpoint_every
         self.diverged = None  # (step, name) once a value is not finite
 
     def on_train_batch_end(self, batch, logs=None):
+        step = training_step(self.model)
         for name, value in (logs or {}).items():
             if not np.isfinite(float(value)):
-                self.diverged = (training_step(self.model), name)
-                self.model.stop_training = True
+                self._stop(step, name)
                 return
+        if step % self.checkpoint_every == 0:
+            self._check_weights(step)
+
+    def on_train_end(self, logs=None):
+        step = training_step(self.model)
+        if self.diverged is None and step % self.checkpoint_every:
+            self._check_weights(step)
+
+    def _check_weights(self, step):
+        # Every variable is read back from the device, so only when saved.
+        if not weights_are_finite(self.model):
+            self._stop(step, "weights")
+
+    def _stop(self, step, name):
+        self.diverged = (step, name)
+        self.model.stop_training = True
 
 
 class Checkpointer(keras.callbacks.Callback):
@@ -231,3 +259,66 @@ class Checkpointer(keras.callbacks.Callback):
         step = training_step(self.model)
         if step % self.every == 0 and not self.model.stop_training:
             self.save(step)
+
+
+def weights_are_finite(model):
+    """Whether every float variable of the model (networks, EMA copy, optimizers) is finite."""
+    return all(
+        bool(tf.reduce_all(tf.math.is_finite(v)))
+        for v in model.weights + _optimizer_variables(model)
+        if keras.backend.is_float_dtype(v.dtype)
+    )
+
+
+def _optimizer_variables(model):
+    return [
+        v
+        for name in ("d_optimizer", "g_optimizer")
+        if getattr(model, name, None) is not None
+        for v in getattr(model, name).variables
+    ]
+
+
+class ProgressLines(keras.callbacks.Callback):
+    """Every `every` steps, prints one line of progress: for logs, not terminals.
+
+    `step 200/3000  d_loss 0.693  g_loss 0.712  ...  412 images/s  6m48s left`;
+    the losses are the trackers' means over the window (`ScalarLogger` resets
+    them), the rate and the time left come from the window's wall time.
+
+    Args:
+        every: steps between lines.
+        total_steps: the run's `steps`.
+        examples_per_step: real examples consumed per step (batch * d_steps).
+        print_fn: where lines go. Defaults to `print`.
+    """
+
+    def __init__(self, every, total_steps, examples_per_step, print_fn=print):
+        super().__init__()
+        self.every = every
+        self.total_steps = total_steps
+        self.examples_per_step = examples_per_step
+        self.print_fn = print_fn
+
+    def on_train_begin(self, logs=None):
+        self._window_start = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = training_step(self.model)
+        if step % self.every:
+            return
+        now = time.perf_counter()
+        steps_per_second = self.every / max(now - self._window_start, 1e-9)
+        self._window_start = now
+        values = "  ".join(f"{name} {float(value):.4g}" for name, value in (logs or {}).items())
+        left = (self.total_steps - step) / steps_per_second
+        self.print_fn(
+            f"step {step}/{self.total_steps}  {values}  "
+            f"{steps_per_second * self.examples_per_step:.0f} images/s  {_duration(left)} left"
+        )
+
+
+def _duration(seconds):
+    minutes, seconds = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{seconds:02d}s"

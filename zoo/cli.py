@@ -8,7 +8,7 @@ import logging as python_logging
 import os
 import sys
 
-from absl import app, logging
+from absl import app, flags, logging
 
 from zoo.errors import ZooError
 
@@ -39,27 +39,58 @@ def import_tensorflow_quietly():
         os.close(devnull)
 
 
+def quiet_logging():
+    """Keeps stderr for errors: absl at WARNING, TensorFlow's Python logger at ERROR.
+
+    TensorFlow's savers log at INFO on every checkpoint, and a checkpoint that
+    failed to restore logs its unmatched values at WARNING when it is garbage
+    collected, after the one-line error (`checkpoint.py`'s restore-coordinator
+    deleter). `GAN_ZOO_VERBOSE=1` keeps TensorFlow's warnings.
+    """
+    logging.set_verbosity(logging.WARNING)
+    tf_logger = python_logging.getLogger("tensorflow")
+    verbose = os.environ.get("GAN_ZOO_VERBOSE")
+    tf_logger.setLevel(python_logging.WARNING if verbose else python_logging.ERROR)
+    # TensorFlow gives its logger a stderr handler of its own when it is
+    # imported before absl's; propagating to absl's root handler too would
+    # print every record twice.
+    tf_logger.propagate = not tf_logger.handlers
+
+
 def run(main):
-    """`app.run(main)`, printing a `ZooError` as one line and exiting with 1."""
+    """`app.run(main)` where every user error is one line on stderr and exit code 1.
+
+    A bad flag (absl prints two lines and exits 1 itself), a stray argument
+    (absl prints the whole usage) and a `ZooError` all become
+    `<program>: error: <what to do>`. Ctrl-C exits 130 with its message.
+    """
     program = os.path.basename(sys.argv[0])
+
+    def fail(message):
+        print(f"{program}: error: {message}", file=sys.stderr)
+        sys.exit(1)
+
+    def parse_flags(argv):
+        try:
+            return flags.FLAGS(argv)
+        except flags.Error as e:
+            fail(f"{' '.join(str(e).split())}; see --helpshort")
 
     def guarded(argv):
         if len(argv) > 1:
-            raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
-        # TensorFlow's savers log at INFO on every checkpoint; keep the
-        # progress bar readable.
-        logging.set_verbosity(logging.WARNING)
-        python_logging.getLogger("tensorflow").setLevel(python_logging.WARNING)
+            fail(f"unexpected arguments: {' '.join(argv[1:])}; flags take the form --name=value")
+        quiet_logging()
         try:
             main()
         except ZooError as e:
-            print(f"{program}: error: {e}", file=sys.stderr)
-            sys.exit(1)
-        except KeyboardInterrupt:
-            print(f"{program}: interrupted; rerun the same command to resume", file=sys.stderr)
+            fail(e)
+        except KeyboardInterrupt as e:
+            # Training says which step it saved; elsewhere nothing was lost.
+            message = str(e) or "interrupted; rerun the same command to resume"
+            print(f"{program}: {message}", file=sys.stderr)
             sys.exit(130)
 
-    app.run(guarded)
+    app.run(guarded, flags_parser=parse_flags)
 
 
 def parse_kwargs(text):

@@ -2,7 +2,8 @@
 
 A workdir holds everything a run leaves:
 
-    config.json          the resolved TrainConfig (a rerun must match it)
+    config.json          the resolved TrainConfig (a rerun must match it), and
+                         the history of the settings changed at each resume
     model_config.json    the model's get_config(), to rebuild it without data
     checkpoints/         the last few tf.train checkpoints (weights, both
                          optimizers, the latent generator's state)
@@ -20,12 +21,11 @@ import sys
 import time
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from zoo import callbacks as zoo_callbacks
-from zoo import data, registry
-from zoo.errors import ZooError
+from zoo import data, latents, registry
+from zoo.errors import TrainingInterrupted, ZooError
 
 CONFIG_FILE = "config.json"
 MODEL_CONFIG_FILE = "model_config.json"
@@ -35,8 +35,12 @@ SUMMARY_FILE = "train_summary.json"
 # two different runs in one set of checkpoints.
 RESUMABLE_CHANGES = frozenset(
     {"steps", "sample_every", "checkpoint_every", "log_every", "keep_checkpoints", "data_dir",
-     "eval_every", "eval_metrics", "steps_per_execution"}
+     "eval_every", "eval_metrics", "steps_per_execution", "workdir", "d_learning_rate",
+     "g_learning_rate"}
 )  # fmt: skip
+# Fashion-MNIST trains at 32x32 (zero-padded) unless asked otherwise: a power of
+# two, which the families that grow from 4x4 (DCGAN, ProGAN, StyleGAN) need.
+TRAINING_IMAGE_SIZES = {"fashion_mnist": 32}
 
 
 LR_DECAYS = ("none", "linear")
@@ -51,14 +55,20 @@ class TrainConfig:
         dataset: dataset spec (`zoo.data`): `fashion_mnist`, `ring8`, `grid25`,
             `tfds:<name>`, `folder:<path>`.
         workdir: where the run's files go; rerunning resumes from it.
+            `None` means `runs/<model>`.
         steps: total generator updates of the run, counting resumed ones.
         batch_size: real examples per discriminator update.
-        image_size: side of the images; `None` keeps the dataset's default.
+        image_size: side of the images; `None` takes the training default:
+            32 for Fashion-MNIST (`TRAINING_IMAGE_SIZES`), the dataset's own
+            otherwise (64 for folders and TFDS; none for 2-D mixtures).
         seed: seeds weights, data order and latents: the same seed and config
             give the same run.
         model_kwargs: constructor arguments of the model (`zoo.build`).
         d_learning_rate: overrides the family's discriminator learning rate.
-        g_learning_rate: overrides the family's generator learning rate.
+            May change when a run resumes (e.g. lower after a divergence);
+            the new rate takes effect and `config.json`'s history records it.
+        g_learning_rate: overrides the family's generator learning rate; the
+            same.
         lr_decay: `"none"` keeps the learning rates constant; `"linear"` takes
             both linearly to 0 at step `steps` (the discriminator's over its
             `steps * d_steps` updates), which settles the samples at the end
@@ -75,13 +85,14 @@ class TrainConfig:
         eval_metrics: protocol names evaluated every `eval_every` steps.
         steps_per_execution: training steps per call into the compiled graph
             (`keras.Model.compile`); more than 1 amortizes Python dispatch for
-            tiny models (2-D MLPs). Callbacks see every n-th step only, so the
-            intervals above must be multiples of it.
+            tiny models (2-D MLPs). Keras runs whole executions and callbacks
+            see every n-th step only, so `steps`, the intervals above and a
+            resumed run's start step must be multiples of it.
     """
 
     model: str = "dcgan"
     dataset: str = "fashion_mnist"
-    workdir: str = "runs/dcgan"
+    workdir: str | None = None
     steps: int = 3000
     batch_size: int = 64
     image_size: int | None = None
@@ -101,6 +112,7 @@ class TrainConfig:
     steps_per_execution: int = 1
 
     def __post_init__(self):
+        self._resolve_defaults()
         for name in ("steps", "batch_size", "sample_every", "checkpoint_every", "log_every",
                      "keep_checkpoints", "num_samples", "steps_per_execution"):  # fmt: skip
             value = getattr(self, name)
@@ -110,13 +122,20 @@ class TrainConfig:
             not isinstance(self.eval_every, int) or self.eval_every < 1
         ):
             raise ZooError(f"eval_every must be a positive integer, got {self.eval_every!r}")
+        spe = self.steps_per_execution
+        if self.steps % spe:
+            lower, higher = self.steps - self.steps % spe, self.steps + spe - self.steps % spe
+            raise ZooError(
+                f"steps={self.steps} is not a multiple of steps_per_execution={spe}; Keras runs "
+                f"whole executions and would stop at step {higher}: pass --steps="
+                + (f"{lower} or --steps={higher}" if lower else f"{higher}")
+            )
         for name in ("sample_every", "checkpoint_every", "log_every", "eval_every"):
             value = getattr(self, name)
-            if value is not None and value % self.steps_per_execution:
+            if value is not None and value % spe:
                 raise ZooError(
                     f"{name}={value} is not a multiple of steps_per_execution="
-                    f"{self.steps_per_execution}; callbacks only see every "
-                    f"{self.steps_per_execution}-th step"
+                    f"{spe}; callbacks only see every {spe}-th step"
                 )
         for name in ("d_learning_rate", "g_learning_rate"):
             value = getattr(self, name)
@@ -125,8 +144,23 @@ class TrainConfig:
         if self.lr_decay not in LR_DECAYS:
             raise ZooError(f"lr_decay must be one of {', '.join(LR_DECAYS)}, got {self.lr_decay!r}")
 
+    def _resolve_defaults(self):
+        # Frozen: the resolved values are written in place once, here, so that
+        # config.json holds what the run really uses.
+        if self.workdir is None:
+            object.__setattr__(self, "workdir", str(pathlib.Path("runs", self.model)))
+        if self.image_size is None and self.dataset in TRAINING_IMAGE_SIZES:
+            object.__setattr__(self, "image_size", TRAINING_IMAGE_SIZES[self.dataset])
+
     def to_json(self):
         return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)
+
+
+def _native_image_size(dataset):
+    """What `image_size=None` meant before training defaults: the dataset's own size."""
+    if dataset in data.MIXTURE_STDDEV:
+        return None
+    return 28 if dataset == "fashion_mnist" else data.DEFAULT_IMAGE_SIZE
 
 
 def _say(message):
@@ -187,54 +221,142 @@ def make_checkpoint(model):
     return tf.train.Checkpoint(model=model, seed_state=model.seed_generator.state)
 
 
+def forget_missing_checkpoints(directory):
+    """Drops checkpoints whose files were deleted from the directory's index.
+
+    The advice for a corrupt checkpoint is to delete its files; the index file
+    (`checkpoint`) would still name it as the latest. Rewriting the index
+    (atomically) makes the previous checkpoint the latest, or, when none is
+    left, starts the run over.
+    """
+    directory = pathlib.Path(directory)
+    state = tf.train.get_checkpoint_state(str(directory))
+    if state is None:
+        return
+    kept = [p for p in state.all_model_checkpoint_paths if _checkpoint_exists(directory, p)]
+    if len(kept) == len(state.all_model_checkpoint_paths) and _checkpoint_exists(
+        directory, state.model_checkpoint_path
+    ):
+        return
+    if not kept:
+        (directory / "checkpoint").unlink()
+        return
+    from google.protobuf import text_format  # TensorFlow's own dependency.
+
+    del state.all_model_checkpoint_paths[:]
+    state.all_model_checkpoint_paths.extend(kept)
+    del state.all_model_checkpoint_timestamps[:]
+    state.model_checkpoint_path = kept[-1]
+    _write_text_atomically(directory / "checkpoint", text_format.MessageToString(state))
+
+
+def _checkpoint_exists(directory, path):
+    return (directory / f"{pathlib.Path(path).name}.index").exists()
+
+
 def restore_latest(checkpoint, manager):
     """Restores the latest checkpoint; returns its path or `None` if none.
 
     Raises:
-        ZooError: when the checkpoint cannot be read or does not fit the model.
+        ZooError: when the checkpoint cannot be read or does not fit the model;
+            the message says which files to delete to resume from the
+            previous checkpoint.
     """
     path = manager.latest_checkpoint
     if path is None:
         return None
     try:
         checkpoint.restore(path).assert_existing_objects_matched()
-    except (tf.errors.OpError, ValueError, AssertionError) as e:
-        reason = str(e).strip().splitlines()[0][:160]
+    # A truncated file surfaces as IndexError from the reader.
+    except (tf.errors.OpError, ValueError, AssertionError, IndexError) as e:
+        reason = str(e).strip().splitlines()[0][:120]
+        earlier = [p for p in manager.checkpoints if p != path]
+        then = f"resume from {os.path.basename(earlier[-1])}" if earlier else "start over"
         raise ZooError(
             f"checkpoint {path} is corrupt or does not match the model ({reason}); "
-            f"delete it to resume from the previous one, or use a new --workdir"
+            f"delete {path}.index and {path}.data-* to {then}, or use a new --workdir"
         ) from None
     return path
 
 
-def _check_resumable(config, workdir):
-    """Refuses to resume a workdir that holds a different run."""
+HISTORY_KEY = "history"
+
+
+def _check_workdir(workdir):
+    if workdir.exists() and not workdir.is_dir():
+        raise ZooError(
+            f"--workdir={workdir} is a file, not a directory; pass a new or existing run directory"
+        )
+
+
+def _read_previous_config(workdir):
+    """The config.json a workdir holds as a dict, or `None` for a new workdir."""
     path = workdir / CONFIG_FILE
     if not path.exists():
-        return
+        return None
     try:
         previous = json.loads(path.read_text())
     except json.JSONDecodeError:
         raise ZooError(f"{path} is not valid JSON; fix or delete it") from None
+    if not isinstance(previous, dict):
+        raise ZooError(f"{path} does not hold a training config; fix or delete it")
+    return previous
+
+
+def _check_resumable(config, workdir, previous):
+    """Refuses to resume a workdir that holds a different run.
+
+    Returns:
+        `{name: [old, new]}` of the settings a resume may change
+        (`RESUMABLE_CHANGES`) that this rerun changes.
+    """
+    if previous is None:
+        return {}
+    previous = {k: v for k, v in previous.items() if k != HISTORY_KEY}
+    if previous.get("image_size", 0) is None:
+        # Written when None meant the dataset's own size.
+        previous["image_size"] = _native_image_size(previous.get("dataset", config.dataset))
     current = json.loads(config.to_json())
     # Settings added since the workdir was written held their defaults then.
-    previous = {**json.loads(TrainConfig().to_json()), **previous}
-    changed = sorted(
-        key for key in current.keys() | previous.keys()
-        if key not in RESUMABLE_CHANGES and current.get(key) != previous.get(key)
-    )  # fmt: skip
-    if changed:
-        details = ", ".join(f"{k}: {previous.get(k)!r} -> {current.get(k)!r}" for k in changed)
+    previous = {**json.loads(TrainConfig(workdir=str(workdir)).to_json()), **previous}
+    changed = sorted(key for key in current.keys() | previous.keys()
+                     if current.get(key) != previous.get(key))  # fmt: skip
+    refused = [key for key in changed if key not in RESUMABLE_CHANGES]
+    if refused:
+        details = ", ".join(f"{k}: {previous.get(k)!r} -> {current.get(k)!r}" for k in refused)
         raise ZooError(
             f"workdir {workdir} holds a different run ({details}); "
             f"use a new --workdir or rerun with the same settings to resume"
         )
+    return {key: [previous.get(key), current.get(key)] for key in changed if key != "workdir"}
+
+
+def _write_config(config, workdir, previous, changes, step):
+    """Writes config.json: the config, and the history of changes at resumes."""
+    history = list((previous or {}).get(HISTORY_KEY, []))
+    if changes:
+        history.append({"step": step, "changed": changes})
+    record = {**json.loads(config.to_json()), **({HISTORY_KEY: history} if history else {})}
+    _write_text_atomically(workdir / CONFIG_FILE, json.dumps(record, indent=2, sort_keys=True))
+
+
+def _write_text_atomically(path, text):
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text + "\n")
+    os.replace(temporary, path)
 
 
 def fixed_latents(model, count, seed):
-    """The latents of the run's sample grids: fixed, from their own seed."""
-    rng = np.random.default_rng(seed + 1)
-    return rng.standard_normal((count, model.latent_dim)).astype(np.float32)
+    """The latents of the run's sample grids: `seeded_latents(seed, count)`.
+
+    Each grid of a run with `--seed=S` is then `model.generate(count, seed=S)`
+    at its step, the grid that `evaluate.py --seed=S` writes of that model.
+    The draw is stateless: it never shifts the training noise.
+
+    Returns:
+        numpy float32 `(count, latent_dim)`.
+    """
+    return latents.seeded_latents(seed, count, model.latent_dim).numpy()
 
 
 def _save_model_atomically(model, path):
@@ -256,11 +378,64 @@ def train(config):
 
     Raises:
         ZooError: bad config, data, checkpoint, or diverged (NaN) losses.
+        TrainingInterrupted: Ctrl-C; a checkpoint of the step reached was saved.
     """
     workdir = pathlib.Path(config.workdir)
-    _check_resumable(config, workdir)
+    _check_workdir(workdir)
+    previous = _read_previous_config(workdir)
+    changes = _check_resumable(config, workdir, previous)
     keras.utils.set_random_seed(config.seed)
 
+    model, dataset, info = _build_for_data(config)
+    compile_model(model, config)
+    workdir.mkdir(parents=True, exist_ok=True)
+    manager = _checkpoint_manager(model, workdir, config.keep_checkpoints)
+    restored = restore_latest(manager.checkpoint, manager)
+    # Checkpoints hold the optimizers' rates too; the config's (possibly
+    # changed on this resume) win.
+    apply_learning_rates(model, config)
+    start_step = zoo_callbacks.training_step(model)
+    _check_start_step(start_step, config)
+    _write_config(config, workdir, previous, changes if restored else {}, start_step)
+    _write_text_atomically(workdir / MODEL_CONFIG_FILE, json.dumps(model.get_config(), indent=2))
+    if restored:
+        _say(f"resuming from step {start_step} ({restored})")
+        for name, (old, new) in sorted(changes.items()):
+            _say(f"  {name}: {old!r} -> {new!r}")
+    else:
+        _say(f"training {config.model} on {config.dataset} {info.sample_shape} in {workdir}")
+    _say(f"config: {json.dumps(dataclasses.asdict(config), sort_keys=True)}")
+
+    run = _RunCallbacks(model, config, workdir, manager)
+    started = time.perf_counter()
+    _fit(model, dataset, start_step, config, run)
+    seconds = time.perf_counter() - started
+    step = zoo_callbacks.training_step(model)
+    if run.guard.diverged:
+        raise _divergence_error(model, run.guard.diverged, manager)
+    run.checkpointer.save(step)
+    grid_path = run.samples.write(step)
+    _save_model_atomically(model, workdir / MODEL_FILE)
+    summary = {
+        "start_step": start_step,
+        "step": step,
+        "seconds": round(seconds, 2),
+        "images_per_second": run.logger.median_rate(),
+        "samples": str(grid_path),
+        "model": str(workdir / MODEL_FILE),
+    }
+    _write_text_atomically(workdir / SUMMARY_FILE, json.dumps(summary, indent=2))
+    rate = summary["images_per_second"]
+    _say(
+        f"done: step {step}, {seconds:.0f} s"
+        + (f", {rate:.0f} images/s (median over {config.log_every}-step windows)" if rate else "")
+        + f"; samples {grid_path}, model {workdir / MODEL_FILE}"
+    )
+    return summary
+
+
+def _build_for_data(config):
+    """The model of `config` and its training batches: `(model, dataset, info)`."""
     dataset, info = data.load_dataset(
         config.dataset, batch_size=config.batch_size, image_size=config.image_size,
         seed=config.seed, data_dir=config.data_dir,
@@ -272,42 +447,101 @@ def train(config):
             config.dataset, batch_size=config.batch_size * model.d_steps,
             image_size=config.image_size, seed=config.seed, data_dir=config.data_dir,
         )  # fmt: skip
-    compile_model(model, config)
+    return model, dataset, info
 
-    workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / CONFIG_FILE).write_text(config.to_json() + "\n")
-    (workdir / MODEL_CONFIG_FILE).write_text(json.dumps(model.get_config(), indent=2) + "\n")
-    checkpoint = make_checkpoint(model)
-    manager = tf.train.CheckpointManager(
-        checkpoint, str(workdir / "checkpoints"), max_to_keep=config.keep_checkpoints
+
+def _checkpoint_manager(model, workdir, keep):
+    directory = workdir / "checkpoints"
+    forget_missing_checkpoints(directory)
+    return tf.train.CheckpointManager(make_checkpoint(model), str(directory), max_to_keep=keep)
+
+
+def _check_start_step(start_step, config):
+    spe = config.steps_per_execution
+    if start_step % spe and start_step < config.steps:
+        raise ZooError(
+            f"the run resumes at step {start_step}, not a multiple of steps_per_execution={spe} "
+            f"(Keras runs whole executions); rerun with --steps_per_execution=1 or a divisor of "
+            f"{start_step}"
+        )
+
+
+def apply_learning_rates(model, config):
+    """Sets the constant learning rates of `config` (or the family's defaults).
+
+    Decayed rates are schedules of the config, rebuilt by `compile_model`; a
+    constant rate is a variable that a checkpoint restores, so a resumed run
+    with other `--*_learning_rate` flags needs them set again.
+    """
+    if config.lr_decay != "none":
+        return
+    d_default, g_default = model.default_optimizers()
+    for optimizer, rate, default in (
+        (model.d_optimizer, config.d_learning_rate, d_default),
+        (model.g_optimizer, config.g_learning_rate, g_default),
+    ):
+        optimizer.learning_rate = rate or float(default.learning_rate)
+
+
+def _initial_rate(optimizer):
+    rate = optimizer.get_config()["learning_rate"]
+    return rate["config"]["initial_learning_rate"] if isinstance(rate, dict) else float(rate)
+
+
+def _divergence_error(model, diverged, manager):
+    """The NaN message, with advice that a rerun can follow to the letter."""
+    bad_step, name = diverged
+    d_rate, g_rate = _initial_rate(model.d_optimizer), _initial_rate(model.g_optimizer)
+    last_good = manager.latest_checkpoint
+    then = f"resume from {last_good}" if last_good else "start over (no checkpoint was saved)"
+    return ZooError(
+        f"{name} became NaN or infinite at step {bad_step}; training stopped. Rerun with lower "
+        f"learning rates, e.g. --d_learning_rate={d_rate / 10:.3g} --g_learning_rate="
+        f"{g_rate / 10:.3g} (now {d_rate:.3g} and {g_rate:.3g}), to {then}"
     )
-    restored = restore_latest(checkpoint, manager)
-    start_step = zoo_callbacks.training_step(model)
-    if restored:
-        _say(f"resuming from step {start_step} ({restored})")
-    else:
-        _say(f"training {config.model} on {config.dataset} {info.sample_shape} in {workdir}")
-    _say(f"config: {json.dumps(dataclasses.asdict(config), sort_keys=True)}")
 
-    writer = tf.summary.create_file_writer(str(workdir / "logs"))
-    guard = zoo_callbacks.NaNGuard()
-    logger = zoo_callbacks.ScalarLogger(writer, config.log_every, config.batch_size * model.d_steps)
-    samples = zoo_callbacks.SampleGrid(
-        workdir / "samples", fixed_latents(model, config.num_samples, config.seed),
-        config.sample_every, writer, config.dataset,
-    )  # fmt: skip
-    checkpointer = zoo_callbacks.Checkpointer(manager, config.checkpoint_every)
-    run_callbacks = [guard, logger, samples, checkpointer]
-    if config.eval_every:
-        from zoo import metrics  # Loads TF-GAN's maths; only runs that evaluate pay.
 
-        run_callbacks.insert(1, metrics.MetricsCallback(
-            config.eval_every, config.eval_metrics, writer,
-            dataset=config.dataset, data_dir=config.data_dir, seed=config.seed,
-        ))  # fmt: skip
+class _RunCallbacks:
+    """The callbacks of a run, in the order Keras calls them."""
 
-    started = time.perf_counter()
-    if start_step < config.steps:
+    def __init__(self, model, config, workdir, manager):
+        writer = tf.summary.create_file_writer(str(workdir / "logs"))
+        examples_per_step = config.batch_size * model.d_steps
+        self.guard = zoo_callbacks.NaNGuard(config.checkpoint_every)
+        self.logger = zoo_callbacks.ScalarLogger(writer, config.log_every, examples_per_step)
+        self.samples = zoo_callbacks.SampleGrid(
+            workdir / "samples", fixed_latents(model, config.num_samples, config.seed),
+            config.sample_every, writer, config.dataset,
+        )  # fmt: skip
+        self.checkpointer = zoo_callbacks.Checkpointer(manager, config.checkpoint_every)
+        self.all = [self.guard, self.logger, self.samples, self.checkpointer]
+        if config.eval_every:
+            from zoo import metrics  # Loads TF-GAN's maths; only runs that evaluate pay.
+
+            self.all.insert(1, metrics.MetricsCallback(
+                config.eval_every, config.eval_metrics, writer,
+                dataset=config.dataset, data_dir=config.data_dir, seed=config.seed,
+            ))  # fmt: skip
+        self.interactive = sys.stdout.isatty()
+        if not self.interactive:
+            # Keras prints nothing per step with one epoch and verbose=2: a log
+            # file would stay silent until the end.
+            self.all.append(zoo_callbacks.ProgressLines(
+                config.log_every, config.steps, examples_per_step, _say
+            ))  # fmt: skip
+
+
+def _fit(model, dataset, start_step, config, run):
+    """Runs the steps from `start_step` to `config.steps`.
+
+    On Ctrl-C it saves a checkpoint of the step reached (Keras stops between
+    executions, where the state is a whole step) and raises
+    `TrainingInterrupted` saying where a rerun resumes.
+    """
+    if start_step >= config.steps:
+        _say(f"already at step {start_step} >= --steps={config.steps}; nothing to train")
+        return
+    try:
         # The data order is a pure function of the seed; skipping the batches
         # already used makes a resumed run see what a straight run would.
         model.fit(
@@ -315,41 +549,18 @@ def train(config):
             steps_per_epoch=config.steps - start_step,
             epochs=1,
             shuffle=False,  # the pipeline shuffles
-            verbose=1 if sys.stdout.isatty() else 2,
-            callbacks=run_callbacks,
+            verbose=1 if run.interactive else 0,
+            callbacks=run.all,
         )
-    else:
-        _say(f"already at step {start_step} >= --steps={config.steps}; nothing to train")
-    seconds = time.perf_counter() - started
-    step = zoo_callbacks.training_step(model)
-
-    if guard.diverged:
-        bad_step, name = guard.diverged
-        last_good = manager.latest_checkpoint or "none"
-        raise ZooError(
-            f"{name} became NaN or infinite at step {bad_step}; training stopped, last good "
-            f"checkpoint: {last_good}; lower the learning rates (--d_learning_rate, "
-            f"--g_learning_rate) or change the loss, then rerun to resume"
-        )
-    checkpointer.save(step)
-    grid_path = samples.write(step)
-    _save_model_atomically(model, workdir / MODEL_FILE)
-    summary = {
-        "start_step": start_step,
-        "step": step,
-        "seconds": round(seconds, 2),
-        "images_per_second": logger.median_rate(),
-        "samples": str(grid_path),
-        "model": str(workdir / MODEL_FILE),
-    }
-    (workdir / SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + "\n")
-    rate = summary["images_per_second"]
-    _say(
-        f"done: step {step}, {seconds:.0f} s"
-        + (f", {rate:.0f} images/s (median over {config.log_every}-step windows)" if rate else "")
-        + f"; samples {grid_path}, model {workdir / MODEL_FILE}"
-    )
-    return summary
+    except KeyboardInterrupt:
+        step = zoo_callbacks.training_step(model)
+        if step > start_step and zoo_callbacks.weights_are_finite(model):
+            run.checkpointer.save(step)
+        resume = run.checkpointer.manager.latest_checkpoint
+        where = f"step {step} ({resume})" if resume else "the start (nothing was saved)"
+        raise TrainingInterrupted(
+            f"interrupted at step {step}; rerun the same command to resume from {where}"
+        ) from None
 
 
 # ---------------------------------------------------------------- loading

@@ -1,6 +1,10 @@
 """The training library: resume, reproducibility, checkpoints, NaN guard."""
 
+import dataclasses
+import glob
 import json
+import os
+import re
 
 import keras
 import numpy as np
@@ -230,4 +234,139 @@ def test_train_steps_per_execution_matches_single_steps(tmp_path):
 
 def test_train_interval_not_multiple_of_steps_per_execution_rejected(tmp_path):
     with pytest.raises(ZooError, match="log_every=3 is not a multiple of steps_per_execution=2"):
-        tiny_config(tmp_path, steps_per_execution=2, sample_every=2, checkpoint_every=2)
+        tiny_config(tmp_path, steps=4, steps_per_execution=2, sample_every=2, checkpoint_every=2)
+
+
+# ------------------------------------------------------------- hardening
+
+
+def points_config(workdir, steps=6, **overrides):
+    """A tiny MLP GAN on ring8: no data files, a few seconds."""
+    settings = dict(model="vanilla_gan", dataset="ring8", model_kwargs={"hidden_dims": (8,)},
+                    batch_size=8, sample_every=2, checkpoint_every=2, log_every=2)  # fmt: skip
+    return tiny_config(workdir, steps=steps, **{**settings, **overrides})
+
+
+def test_train_config_default_workdir_follows_the_model():
+    assert training.TrainConfig(model="wgan_gp").workdir == "runs/wgan_gp"
+    assert training.TrainConfig().workdir == "runs/dcgan"
+    assert training.TrainConfig(model="wgan_gp", workdir="x").workdir == "x"
+
+
+def test_train_config_defaults_are_what_make_train_runs():
+    makefile = (training.pathlib.Path(__file__).parents[2] / "Makefile").read_text()
+    assert "train.py --steps=$(STEPS) --workdir=$(WORKDIR)" in makefile
+    assert "STEPS ?= 3000" in makefile and "WORKDIR ?= runs/dcgan" in makefile
+    default = training.TrainConfig()
+    assert (default.model, default.dataset, default.image_size) == ("dcgan", "fashion_mnist", 32)
+    assert default == training.TrainConfig(steps=3000, workdir="runs/dcgan")
+
+
+def test_train_workdir_written_when_none_meant_28_pixels_resumes_only_at_28(tmp_path):
+    old = json.loads(tiny_config(tmp_path, image_size=28).to_json())
+    (tmp_path / "config.json").write_text(json.dumps({**old, "image_size": None}))
+    with pytest.raises(ZooError, match=r"image_size: 28 -> 32"):
+        training.train(tiny_config(tmp_path))
+    assert (
+        training._check_resumable(
+            tiny_config(tmp_path, image_size=28), tmp_path, {**old, "image_size": None}
+        )
+        == {}
+    )
+
+
+def test_train_workdir_that_is_a_file_raises_one_line(tmp_path):
+    path = tmp_path / "file"
+    path.write_text("not a directory")
+    with pytest.raises(ZooError, match="is a file, not a directory") as error:
+        training.train(points_config(path))
+    assert "\n" not in str(error.value)
+
+
+def test_train_steps_not_multiple_of_steps_per_execution_refused(tmp_path):
+    with pytest.raises(ZooError, match=r"steps=10 is not a multiple of steps_per_execution=3.*"
+                       r"--steps=9 or --steps=12"):  # fmt: skip
+        points_config(tmp_path, steps=10, steps_per_execution=3, sample_every=3,
+                      checkpoint_every=3, log_every=3)  # fmt: skip
+
+
+def test_train_resume_at_step_not_multiple_of_steps_per_execution_refused(tmp_path):
+    training.train(points_config(tmp_path, steps=3, sample_every=1, checkpoint_every=1,
+                                 log_every=1))  # fmt: skip
+    with pytest.raises(
+        ZooError, match="resumes at step 3, not a multiple of steps_per_execution=2"
+    ):
+        training.train(points_config(tmp_path, steps=6, steps_per_execution=2))
+
+
+def test_train_resumed_with_other_learning_rates_uses_them_and_records_history(tmp_path, capsys):
+    training.train(points_config(tmp_path, steps=4, d_learning_rate=1e-3))
+    training.train(points_config(tmp_path, steps=6, d_learning_rate=1e-4, g_learning_rate=5e-5))
+
+    out = capsys.readouterr().out
+    assert "resuming from step 4" in out and "d_learning_rate: 0.001 -> 0.0001" in out
+    model = training.load_workdir_model(tmp_path)
+    stored = json.loads((tmp_path / "config.json").read_text())
+    assert stored["d_learning_rate"] == 1e-4 and stored["g_learning_rate"] == 5e-5
+    assert stored["history"] == [{"step": 4, "changed": {
+        "d_learning_rate": [1e-3, 1e-4], "g_learning_rate": [None, 5e-5], "steps": [4, 6],
+    }}]  # fmt: skip
+    # The checkpoint held the old rates; the resumed run trained with the new ones.
+    checkpoint = tf.train.load_checkpoint(str(tmp_path / "checkpoints"))
+    rates = {k: checkpoint.get_tensor(k) for k in checkpoint.get_variable_to_shape_map()
+             if "learning_rate" in k}  # fmt: skip
+    assert sorted(np.round(list(rates.values()), 8)) == [5e-5, 1e-4]
+    assert float(model.d_optimizer.learning_rate) == pytest.approx(1e-4)
+
+
+def test_train_real_divergence_advice_followed_literally_resumes_and_finishes(tmp_path, capsys):
+    training.train(points_config(tmp_path, steps=4))
+    # Adam's steps are about the learning rate: at 1e6 the weights overflow
+    # within two steps of the resume.
+    config = points_config(tmp_path, steps=8, d_learning_rate=1e6, g_learning_rate=1e6)
+    messages = []
+    while True:
+        try:
+            summary = training.train(config)
+            break
+        except ZooError as e:
+            messages.append(str(e))
+        assert "became NaN or infinite" in messages[-1] and "\n" not in messages[-1]
+        assert len(messages) <= 3, messages
+        assert_checkpoints_finite(tmp_path / "checkpoints")
+        flags = dict(re.findall(r"--(\w+_learning_rate)=(\S+)", messages[-1]))
+        config = dataclasses.replace(config, **{k: float(v) for k, v in flags.items()})
+
+    assert re.search(r"to resume from \S+ckpt-4$", messages[0]), messages[0]
+    assert summary["start_step"] == 4 and summary["step"] == 8
+    assert "resuming from step 4" in capsys.readouterr().out
+    assert float(training.load_workdir_model(tmp_path).d_optimizer.learning_rate) == pytest.approx(
+        config.d_learning_rate
+    )
+
+
+def assert_checkpoints_finite(directory):
+    for path in directory.glob("*.index"):
+        reader = tf.train.load_checkpoint(str(path.with_suffix("")))
+        for name in reader.get_variable_to_shape_map():
+            value = np.asarray(reader.get_tensor(name))
+            if np.issubdtype(value.dtype, np.floating):
+                assert np.all(np.isfinite(value)), (path.name, name)
+
+
+def test_train_corrupt_latest_checkpoint_advice_followed_resumes_from_previous(tmp_path, capsys):
+    training.train(points_config(tmp_path, steps=4))
+    for path in (tmp_path / "checkpoints").glob("ckpt-4.data-*"):
+        path.write_bytes(b"not a checkpoint")
+    with pytest.raises(ZooError, match="corrupt") as error:
+        training.train(points_config(tmp_path, steps=6))
+    message = str(error.value)
+    assert "resume from ckpt-2" in message
+    for pattern in re.search(r"delete (\S+) and (\S+) to", message).groups():
+        for path in glob.glob(pattern):
+            os.remove(path)
+
+    summary = training.train(points_config(tmp_path, steps=6))
+
+    assert summary["start_step"] == 2 and summary["step"] == 6
+    assert "resuming from step 2" in capsys.readouterr().out
