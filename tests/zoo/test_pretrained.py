@@ -6,7 +6,9 @@ file there, so the loading path runs before real weights exist.
 """
 
 import dataclasses
+import itertools
 import json
+import math
 
 import numpy as np
 import pytest
@@ -113,11 +115,23 @@ def test_load_with_corrupt_weights_raises_zoo_error(tmp_path):
         pretrained.load(TEST_ENTRY, root=tmp_path)
 
 
-def test_entry_whose_parameter_count_drifted_raises_zoo_error(monkeypatch):
-    entry = dataclasses.replace(pretrained.get_entry(TEST_ENTRY), params=1)
-    monkeypatch.setitem(pretrained.CATALOGUE, TEST_ENTRY, entry)
+def _mlp_generator_parameters(entry):
+    """Weights and biases of the entry's MLP generator: (fan_in + 1) * fan_out per layer."""
+    config = entry.config
+    widths = [config["latent_dim"], *config["hidden_dims"], math.prod(entry.image_shape)]
+    return sum((fan_in + 1) * fan_out for fan_in, fan_out in itertools.pairwise(widths))
 
-    with pytest.raises(ZooError, match="the generator has 386 parameters, the catalogue says 1"):
+
+def test_entry_whose_parameter_count_drifted_raises_zoo_error(monkeypatch):
+    entry = pretrained.get_entry(TEST_ENTRY)
+    params = _mlp_generator_parameters(entry)
+    assert entry.params == params
+    drifted = dataclasses.replace(entry, params=params + 1)
+    monkeypatch.setitem(pretrained.CATALOGUE, TEST_ENTRY, drifted)
+
+    with pytest.raises(
+        ZooError, match=f"the generator has {params} parameters, the catalogue says {params + 1}"
+    ):
         pretrained.build(TEST_ENTRY)
 
 
