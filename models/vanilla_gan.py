@@ -6,13 +6,11 @@ update. Other families that play this game with other networks or losses
 (DCGAN, WGAN-GP) reuse this `train_step` rather than copy it.
 """
 
-import math
-
-import keras
 import tensorflow as tf
 
 from models import arguments
 from models.base import GAN
+from models.networks import mlp_discriminator, mlp_generator
 from zoo import losses
 from zoo.errors import ZooError
 from zoo.registry import register_model
@@ -162,24 +160,3 @@ class VanillaGAN(GAN):
             d_fake=self.discriminator_score(fake_logits),
             d_penalty=d_penalty,
         )
-
-
-def mlp_generator(image_shape, latent_dim, hidden_dims, activation, output_activation):
-    """An MLP from z to a sample of `image_shape`."""
-    latents = keras.Input((latent_dim,), name="latents")
-    x = latents
-    for width in hidden_dims:
-        x = keras.layers.Dense(width, activation=activation)(x)
-    x = keras.layers.Dense(math.prod(image_shape), activation=output_activation)(x)
-    samples = keras.layers.Reshape(image_shape)(x)
-    return keras.Model(latents, samples, name="generator")
-
-
-def mlp_discriminator(image_shape, hidden_dims, activation):
-    """An MLP from a sample of `image_shape` to one logit."""
-    samples = keras.Input(image_shape, name="samples")
-    x = keras.layers.Flatten()(samples)
-    for width in hidden_dims:
-        x = keras.layers.Dense(width, activation=activation)(x)
-    logits = keras.layers.Dense(1)(x)
-    return keras.Model(samples, logits, name="discriminator")

@@ -13,8 +13,14 @@ import keras
 
 from models import arguments
 from models.base import GAN
-from models.dcgan import conv_generator, growth_plan
-from models.vanilla_gan import VanillaGAN, mlp_discriminator, mlp_generator
+from models.networks import (
+    conv_critic,
+    conv_generator,
+    growth_plan,
+    mlp_discriminator,
+    mlp_generator,
+)
+from models.vanilla_gan import VanillaGAN
 from zoo.errors import ZooError
 from zoo.registry import register_model
 
@@ -127,18 +133,3 @@ class WGANGP(GAN):
             "layer_norm": self.layer_norm,
             "hidden_dims": self.hidden_dims,
         }
-
-
-def conv_critic(image_shape, widths, kernel_size, layer_norm):
-    """Halves the image with strided convs, then one score; no batch norm."""
-    images = keras.Input(image_shape, name="images")
-    x = images
-    for i, width in enumerate(widths):
-        x = keras.layers.Conv2D(width, kernel_size, 2, "same")(x)
-        if layer_norm and i > 0:
-            # Normalizes each sample on its own, so per-sample gradients stay
-            # the sample's own (Gulrajani et al. 2017, Section 4).
-            x = keras.layers.LayerNormalization(axis=(1, 2, 3))(x)
-        x = keras.layers.LeakyReLU(0.2)(x)
-    scores = keras.layers.Dense(1)(keras.layers.Flatten()(x))
-    return keras.Model(images, scores, name="discriminator")

@@ -2,10 +2,11 @@
 
 Discriminator losses take `(real_logits, fake_logits)`, real first; generator
 losses take `fake_logits`, the discriminator's logits on generated samples.
-The penalties take a `discriminator_fn` that maps a batch of samples to logits
-(a conditional model binds its labels in a lambda) and differentiate it with
-respect to its input. Every function returns a scalar averaged over the batch,
-unweighted: the model multiplies penalties by their weight.
+The gradient penalties take a `discriminator_fn` that maps a batch of samples to
+logits (a conditional model binds its labels in a lambda) and differentiate it
+with respect to its input; ProGAN's drift penalty takes real logits. Every
+function returns a scalar averaged over the batch, unweighted: the model
+multiplies penalties by their weight.
 """
 
 import keras
@@ -209,6 +210,26 @@ def r2_penalty(discriminator_fn, fake_samples):
         Mescheder et al. 2018, https://arxiv.org/abs/1801.04406 (Section 4.1).
     """
     return 0.5 * tf.reduce_mean(_squared_gradient_norms(discriminator_fn, fake_samples))
+
+
+def drift_penalty(real_logits):
+    """ProGAN's drift penalty on the critic's real scores: `E_x[D(x)^2]`.
+
+    The Wasserstein loss only sees differences of scores, so the critic's
+    output can drift away from 0 as a whole; this term anchors it. ProGAN adds
+    `epsilon_drift * drift_penalty(real_logits)` to the critic's loss, with
+    `epsilon_drift = 0.001`.
+
+    Args:
+        real_logits: the critic's scores on real samples, `(batch, 1)`.
+
+    Returns:
+        The penalty without `epsilon_drift`, a scalar.
+
+    Reference:
+        Karras et al. 2018, https://arxiv.org/abs/1710.10196 (Appendix A.1).
+    """
+    return tf.reduce_mean(tf.square(real_logits))
 
 
 def clip_weights(variables, clip_value):

@@ -180,14 +180,24 @@ def test_clip_weights_clips_every_variable_into_bound():
 # ----------------------------------------------------------------- registry
 
 
-@pytest.mark.parametrize(
-    "name", ["minimax", "non_saturating", "wasserstein", "hinge", "least_squares"]
-)
-def test_get_adversarial_loss_name_returns_its_family_functions(name):
-    d_loss, g_loss = losses.get_adversarial_loss(name)
+LOSS_NAMES = ("minimax", "non_saturating", "wasserstein", "hinge", "least_squares")
 
-    assert d_loss is getattr(losses, f"{name}_discriminator_loss")
-    assert g_loss is getattr(losses, f"{name}_generator_loss")
+
+def test_get_adversarial_loss_name_computes_that_loss_and_no_other():
+    # The golden-value tests above pin each `<name>_*_loss`; the names must
+    # lead to them, each to its own pair.
+    real, fake = _logits(1.5, -0.5, 0.25), _logits(-2.0, 0.75, 3.0)
+    computed = {}
+    for name in LOSS_NAMES:
+        d_loss, g_loss = losses.get_adversarial_loss(name)
+        computed[name] = (float(d_loss(real, fake)), float(g_loss(fake)))
+        named_d_loss = getattr(losses, f"{name}_discriminator_loss")
+        named_g_loss = getattr(losses, f"{name}_generator_loss")
+        expected = (float(named_d_loss(real, fake)), float(named_g_loss(fake)))
+        assert computed[name] == pytest.approx(expected), name
+
+    assert len({tuple(np.round(pair, 5)) for pair in computed.values()}) == len(LOSS_NAMES)
+    assert sorted(LOSS_NAMES) == sorted(losses.ADVERSARIAL_LOSSES)
 
 
 def test_get_adversarial_loss_unknown_name_raises_zoo_error_listing_valid_names():
@@ -195,3 +205,11 @@ def test_get_adversarial_loss_unknown_name_raises_zoo_error_listing_valid_names(
         losses.get_adversarial_loss("relativistic")
 
     assert "non_saturating" in str(error.value) and "hinge" in str(error.value)
+
+
+def test_drift_penalty_is_mean_squared_real_logit():
+    # (1^2 + (-2)^2 + 3^2 + 0^2) / 4 = 14 / 4; Karras et al. 2018 weight it by 0.001.
+    penalty = losses.drift_penalty(_logits(1.0, -2.0, 3.0, 0.0))
+
+    assert penalty.shape == ()
+    assert float(penalty) == pytest.approx(3.5)
