@@ -1,11 +1,12 @@
 """DCGAN: the shared harness, plus its growth plan and architecture guidelines."""
 
 import keras
+import numpy as np
 import pytest
 
 from models.dcgan import DCGAN
-from models.vanilla_gan import VanillaGAN
-from tests.harness import run_gan_test
+from tests.harness import random_dataset, run_gan_test
+from tests.helpers import fit_beside_vanilla_gan
 from zoo.errors import ZooError
 
 
@@ -68,8 +69,21 @@ def test_dcgan_networks_follow_radford_guidelines():
         assert optimizer.beta_1 == pytest.approx(0.5)
 
 
-def test_dcgan_train_step_is_vanilla_gan_algorithm_1():
-    assert DCGAN.train_step is VanillaGAN.train_step
+def test_dcgan_trains_like_vanilla_gan_algorithm_1_on_its_networks():
+    model = DCGAN(image_shape=(8, 8, 1), latent_dim=4, base_filters=2, d_steps=2, seed=0)
+
+    history, vanilla_history, vanilla = fit_beside_vanilla_gan(model, random_dataset(model))
+
+    assert sorted(history) == sorted(vanilla_history)
+    for name, values in vanilla_history.items():
+        np.testing.assert_allclose(history[name], values, rtol=1e-5, atol=1e-6, err_msg=name)
+    for network in ("generator", "discriminator"):
+        mine, theirs = getattr(model, network), getattr(vanilla, network)
+        for a, b in zip(mine.weights, theirs.weights, strict=True):
+            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6, err_msg=a.path)
+    # k = d_steps discriminator updates per generator update.
+    assert int(model.g_optimizer.iterations) == 2
+    assert int(model.d_optimizer.iterations) == 2 * 2
 
 
 def _count(network, layer_type):

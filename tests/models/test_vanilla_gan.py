@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from models import arguments
 from models.base import GAN
 from models.vanilla_gan import VanillaGAN
 from tests.harness import random_dataset, run_gan_test
@@ -246,6 +247,8 @@ def test_vanilla_gan_save_before_compile_loads_uncompiled(tmp_path):
 
 @keras.saving.register_keras_serializable(package="gan_zoo_tests")
 class ConditionalMLPGAN(GAN):
+    argument_specs = {"image_shape": arguments.shape}
+
     def __init__(self, image_shape=(2,), latent_dim=4, num_classes=3, **kwargs):
         self._image_shape = tuple(image_shape)
         super().__init__(

@@ -10,7 +10,8 @@ from models.base import GAN
 from models.dcgan import DCGAN
 from models.vanilla_gan import VanillaGAN
 from models.wgan_gp import WGANGP
-from tests.harness import run_gan_test
+from tests.harness import random_dataset, run_gan_test
+from tests.helpers import fit_beside_vanilla_gan
 from zoo.data import load_dataset
 from zoo.errors import ZooError
 from zoo.modes import mode_statistics
@@ -49,7 +50,24 @@ def test_wgan_gp_defaults_follow_gulrajani_algorithm_1():
         assert isinstance(optimizer, keras.optimizers.Adam)
         assert float(optimizer.learning_rate) == pytest.approx(1e-4)
         assert (optimizer.beta_1, optimizer.beta_2) == (0.0, 0.9)
-    assert WGANGP.train_step is VanillaGAN.train_step
+
+
+def test_wgan_gp_trains_like_vanilla_gan_with_its_loss_penalty_and_critic_steps():
+    # Algorithm 1 of Gulrajani et al. is Goodfellow's loop with n_critic = 5,
+    # the Wasserstein loss and the penalty: the same game on the same networks.
+    model = WGANGP(image_shape=(2,), seed=0, **TINY_POINTS)
+
+    history, vanilla_history, vanilla = fit_beside_vanilla_gan(model, random_dataset(model))
+
+    assert sorted(history) == sorted(vanilla_history)
+    for name, values in vanilla_history.items():
+        np.testing.assert_allclose(history[name], values, rtol=1e-5, atol=1e-6, err_msg=name)
+    assert np.all(np.asarray(history["d_penalty"]) > 0)
+    for network in ("generator", "discriminator"):
+        mine, theirs = getattr(model, network), getattr(vanilla, network)
+        for a, b in zip(mine.weights, theirs.weights, strict=True):
+            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6, err_msg=a.path)
+    assert (int(model.g_optimizer.iterations), int(model.d_optimizer.iterations)) == (2, 2 * 5)
 
 
 @pytest.mark.parametrize("layer_norm", [True, False])
@@ -66,8 +84,13 @@ def test_wgan_gp_points_use_mlps_with_linear_output():
 
     dense = [x for x in model.generator.layers if isinstance(x, keras.layers.Dense)]
     assert [layer.units for layer in dense] == [16, 8, 2]
-    assert dense[-1].activation is keras.activations.linear
     assert model.discriminator.output.shape[1:] == (1,)
+    # A linear output is the last layer's affine map, unbounded and unclipped:
+    # with a zero kernel every sample is the bias, where tanh would give
+    # (0.99991, -0.99999) and ReLU (5, 0).
+    dense[-1].kernel.assign(np.zeros(dense[-1].kernel.shape, np.float32))
+    dense[-1].bias.assign([5.0, -7.0])
+    np.testing.assert_array_equal(model.generate(3, seed=0), [[5.0, -7.0]] * 3)
 
 
 def test_wgan_gp_runs_d_steps_critic_updates_per_generator_update_and_logs_penalty():
@@ -210,9 +233,21 @@ def test_gradient_penalties_with_batch_norm_discriminator_raise_zoo_error(penalt
 
 
 def test_dcgan_takes_another_loss_through_its_constructor():
-    model = zoo.build("dcgan", image_shape=(16, 16, 1), latent_dim=4, base_filters=2, loss="hinge")
+    def build(**loss):
+        return zoo.build("dcgan", image_shape=(16, 16, 1), latent_dim=4, base_filters=2, **loss)
 
-    assert model.get_config()["loss"] == "hinge"
+    hinge, default = build(loss="hinge"), build()
+    real, fake = tf.constant([[2.0], [0.5]]), tf.constant([[-0.5], [1.0]])
+
+    # Hinge: mean(relu(1 - real)) + mean(relu(1 + fake)) = 0.25 + 1.25, and
+    # the generator's -mean(fake) = -0.25; the default non-saturating loss
+    # gives other values.
+    assert float(hinge.d_loss_fn(real, fake)) == pytest.approx(1.5)
+    assert float(hinge.g_loss_fn(fake)) == pytest.approx(-0.25)
+    assert float(default.g_loss_fn(fake)) != pytest.approx(-0.25)
+    # The loss is a constructor argument, so a saved model keeps it.
+    reloaded = DCGAN.from_config(hinge.get_config())
+    assert float(reloaded.d_loss_fn(real, fake)) == pytest.approx(1.5)
 
 
 # ------------------------------------------------------------ mode coverage
