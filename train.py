@@ -31,7 +31,7 @@ flags.DEFINE_string(
 flags.DEFINE_integer("steps", _DEFAULTS.steps, "Total generator steps of the run.", lower_bound=1)
 flags.DEFINE_integer("batch_size", _DEFAULTS.batch_size, "Real examples per D step.", lower_bound=1)
 flags.DEFINE_integer(
-    "image_size", None, "Image side (fashion_mnist: 28 or 32, default 32; folders/TFDS: default 64).",
+    "image_size", None, "Image side (fashion_mnist: 28 or 32, default 32; folders/TFDS: 64).",
     lower_bound=1,
 )  # fmt: skip
 flags.DEFINE_integer("seed", _DEFAULTS.seed, "Seed of weights, data order and noise.")

@@ -6,6 +6,8 @@ helpers below: latent and label sampling, conditional calls, the discriminator's
 one optimizer step, the generator's moving average and the loss trackers.
 """
 
+import dataclasses
+
 import keras
 import tensorflow as tf
 
@@ -18,6 +20,25 @@ from zoo.latents import class_labels, seeded_latents
 # reported as sigmoid(logit). For the others (Wasserstein, hinge, least
 # squares) the raw output is the meaningful score.
 _PROBABILITY_LOSSES = ("minimax", "non_saturating")
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainingPhase:
+    """A stretch of training with one input pipeline (`GAN.training_phases`).
+
+    Attributes:
+        name: shown in the logs, e.g. `"8x8 fade-in"`.
+        steps: generator steps of the phase; `None` for the last phase, which
+            runs until the run's step budget.
+        image_size: side of the phase's real images, average-pooled down from
+            the dataset's; `None` keeps the dataset's.
+        batch_size: real examples per discriminator update.
+    """
+
+    name: str
+    steps: int | None
+    image_size: int | None
+    batch_size: int
 
 
 class GAN(keras.Model):
@@ -170,6 +191,33 @@ class GAN(keras.Model):
 
     # ---------------------------------------------------------------- compile
 
+    def training_phases(self, batch_size):
+        """The phases a run trains in turn; families that grow declare several.
+
+        Args:
+            batch_size: the run's `--batch_size`.
+
+        Returns:
+            list of `TrainingPhase`, the last with `steps=None`. The default
+            is one phase at the dataset's resolution and the run's batch.
+        """
+        return [TrainingPhase("train", None, None, int(batch_size))]
+
+    def enter_phase(self, phase):
+        """Called by the training library before each phase; nothing by default."""
+
+    def progress_summary(self):
+        """How far a growing family has grown, for model cards; `{}` by default."""
+        return {}
+
+    def progress_pictures(self, latents):
+        """Extra pictures of training progress, `{name: images in [-1, 1]}`.
+
+        Sample grids write each beside the samples (ProGAN's fade-in). None
+        by default.
+        """
+        return {}
+
     def default_optimizers(self):
         """Returns `(d_optimizer, g_optimizer)` used when `compile` gets none.
 
@@ -315,7 +363,9 @@ class GAN(keras.Model):
         """One optimizer step on `network`'s trainable weights."""
         variables = network.trainable_variables
         gradients = tape.gradient(loss, variables)
-        optimizer.apply_gradients(zip(gradients, variables, strict=True))
+        # Blocks a growing network does not use yet get no gradient.
+        pairs = [(g, v) for g, v in zip(gradients, variables, strict=True) if g is not None]
+        optimizer.apply_gradients(pairs)
 
     def discriminator_penalty(self, real_images, real_labels, fake_images, fake_labels):
         """The weighted sum of the active gradient penalties; `0.0` if none.
@@ -378,6 +428,7 @@ class GAN(keras.Model):
                 average.assign(weight)
 
     def _copy_generator(self):
+        # A subclassed network (ProGAN's) is cloned through its config.
         copy = keras.models.clone_model(self.generator)
         copy.name = "ema_generator"
         copy.set_weights(self.generator.get_weights())

@@ -98,11 +98,15 @@ def test_train_cli_ctrl_c_saves_the_step_reached_and_rerun_resumes_there(tmp_pat
         [sys.executable, str(ROOT / "train.py"), *args], cwd=ROOT, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
-    # Piped output gets a progress line every --log_every steps.
-    progress = next(line for line in process.stdout if line.startswith("step "))
+    try:
+        # Piped output gets a progress line every --log_every steps.
+        progress = next(line for line in process.stdout if line.startswith("step "))
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        process.kill()  # a run that ignored Ctrl-C must not outlive the test
+
     assert re.match(r"step 10/100000  .*d_loss [-\d.e+]+ .* images/s  \d+h\d\dm left", progress)
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=120)
 
     assert process.returncode == 130, stderr
     assert len(stderr.strip().splitlines()) == 1, stderr

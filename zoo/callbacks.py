@@ -101,6 +101,10 @@ def write_png(path, image):
 # --------------------------------------------------------------- callbacks
 
 
+# Latents of the pictures of progress beside the sample grids (one row each).
+PROGRESS_LATENTS = 8
+
+
 class SampleGrid(keras.callbacks.Callback):
     """Every `every` steps, samples fixed latents and writes a PNG + TensorBoard image.
 
@@ -129,11 +133,20 @@ class SampleGrid(keras.callbacks.Callback):
     def write(self, step):
         picture = samples_picture(self.model.generate(latents=self.latents), self.dataset_name)
         path = self.directory / f"step_{step:07d}.png"
+        self._publish("samples", path, picture, step)
+        # What a family shows beside its samples (ProGAN's fade-in): one row
+        # per picture of its first latents.
+        latents = self.latents[:PROGRESS_LATENTS]
+        for name, images in self.model.progress_pictures(latents).items():
+            grid = image_grid(data.to_uint8(images).numpy(), num_rows=len(images) // len(latents))
+            self._publish(name, self.directory / f"{name}_step_{step:07d}.png", grid, step)
+        return path
+
+    def _publish(self, name, path, picture, step):
         write_png(path, picture)
         if self.writer is not None:
             with self.writer.as_default():
-                tf.summary.image("samples", picture[np.newaxis], step=step)
-        return path
+                tf.summary.image(name, picture[np.newaxis], step=step)
 
     def on_train_batch_end(self, batch, logs=None):
         step = training_step(self.model)

@@ -71,6 +71,13 @@ def to_model_range(images):
     return tf.cast(images, tf.float32) / 127.5 - 1.0
 
 
+def downsample(images, factor):
+    """Average-pools `(B, H, W, C)` images by an integer `factor` (ProGAN's low resolutions)."""
+    if factor == 1:
+        return images
+    return tf.nn.avg_pool2d(images, factor, factor, "VALID")
+
+
 def to_uint8(images):
     """float [-1, 1] -> uint8 [0, 255], clipping: the inverse of `to_model_range`."""
     images = tf.clip_by_value((tf.convert_to_tensor(images, tf.float32) + 1.0) * 127.5, 0, 255)

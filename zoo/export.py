@@ -273,6 +273,8 @@ def model_card(
         "source": source,
         "signatures": list(SIGNATURES),
         "truncation": supports_truncation(model),
+        # ProGAN: the stage reached (the export serves it, at the final size).
+        "progress": model.progress_summary(),
         "exported_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
     }

@@ -13,11 +13,14 @@ A workdir holds everything a run leaves:
     train_summary.json   steps, seconds, images/s of the last run
 """
 
+import contextlib
 import dataclasses
 import json
 import os
 import pathlib
+import signal
 import sys
+import threading
 import time
 
 import keras
@@ -386,7 +389,8 @@ def train(config):
     changes = _check_resumable(config, workdir, previous)
     keras.utils.set_random_seed(config.seed)
 
-    model, dataset, info = _build_for_data(config)
+    model, info = _build_for_data(config)
+    plan = phase_plan(model, config)
     compile_model(model, config)
     workdir.mkdir(parents=True, exist_ok=True)
     manager = _checkpoint_manager(model, workdir, config.keep_checkpoints)
@@ -408,7 +412,7 @@ def train(config):
 
     run = _RunCallbacks(model, config, workdir, manager)
     started = time.perf_counter()
-    _fit(model, dataset, start_step, config, run)
+    _fit(model, plan, start_step, config, run)
     seconds = time.perf_counter() - started
     step = zoo_callbacks.training_step(model)
     if run.guard.diverged:
@@ -435,19 +439,73 @@ def train(config):
 
 
 def _build_for_data(config):
-    """The model of `config` and its training batches: `(model, dataset, info)`."""
-    dataset, info = data.load_dataset(
+    """The model of `config` and the `DatasetInfo` it was built for."""
+    _, info = data.load_dataset(
         config.dataset, batch_size=config.batch_size, image_size=config.image_size,
         seed=config.seed, data_dir=config.data_dir,
     )  # fmt: skip
-    model = build_model(config, info)
-    if model.d_steps > 1:
-        # Each step holds one real minibatch per discriminator update.
-        dataset, info = data.load_dataset(
-            config.dataset, batch_size=config.batch_size * model.d_steps,
-            image_size=config.image_size, seed=config.seed, data_dir=config.data_dir,
-        )  # fmt: skip
-    return model, dataset, info
+    return build_model(config, info), info
+
+
+@dataclasses.dataclass(frozen=True)
+class PlannedPhase:
+    """A `TrainingPhase` of the model placed on the run's steps: `[start, end)`."""
+
+    index: int
+    phase: object
+    start: int
+    end: int
+
+
+def phase_plan(model, config):
+    """The model's `training_phases` laid over the run's `steps`.
+
+    The last phase runs until `steps`; a budget that ends earlier cuts the
+    plan there (a ProGAN run that stops before its final resolution).
+
+    Raises:
+        ZooError: a phase boundary off `steps_per_execution`.
+    """
+    phases = model.training_phases(config.batch_size)
+    plan, start = [], 0
+    for index, phase in enumerate(phases):
+        last = index == len(phases) - 1
+        end = (
+            config.steps if last or phase.steps is None else min(start + phase.steps, config.steps)
+        )
+        if end <= start:
+            break
+        if start % config.steps_per_execution:
+            raise ZooError(
+                f"{config.model}'s phase {phase.name!r} starts at step {start}, not a multiple of "
+                f"steps_per_execution={config.steps_per_execution}; use --steps_per_execution=1"
+            )
+        plan.append(PlannedPhase(index, phase, start, end))
+        start = end
+    return plan
+
+
+def _phase_dataset(config, planned, d_steps, skip):
+    """The real batches of a phase from its `skip`-th on, at its resolution.
+
+    The data order is a pure function of the seed and the phase; skipping the
+    batches already used makes a resumed run see what a straight run would.
+    """
+    phase = planned.phase
+    dataset, info = data.load_dataset(
+        config.dataset, batch_size=phase.batch_size * d_steps, image_size=config.image_size,
+        seed=config.seed + planned.index, data_dir=config.data_dir,
+    )  # fmt: skip
+    full_size = info.sample_shape[0] if len(info.sample_shape) == 3 else None
+    if phase.image_size is not None and phase.image_size != full_size:
+        if full_size is None or full_size % phase.image_size:
+            raise ZooError(
+                f"{config.model}'s phase {phase.name!r} needs {phase.image_size}x"
+                f"{phase.image_size} images, which {config.dataset} at {full_size} does not divide"
+            )
+        factor = full_size // phase.image_size
+        dataset = dataset.map(lambda images, labels: (data.downsample(images, factor), labels))
+    return dataset.skip(skip)
 
 
 def _checkpoint_manager(model, workdir, keep):
@@ -523,36 +581,53 @@ class _RunCallbacks:
                 dataset=config.dataset, data_dir=config.data_dir, seed=config.seed,
             ))  # fmt: skip
         self.interactive = sys.stdout.isatty()
+        self.progress = None
         if not self.interactive:
             # Keras prints nothing per step with one epoch and verbose=2: a log
             # file would stay silent until the end.
-            self.all.append(zoo_callbacks.ProgressLines(
+            self.progress = zoo_callbacks.ProgressLines(
                 config.log_every, config.steps, examples_per_step, _say
-            ))  # fmt: skip
+            )
+            self.all.append(self.progress)
+
+    def enter_phase(self, phase, d_steps):
+        """Images/s count the real images of the phase's batches."""
+        for callback in (self.logger, self.progress):
+            if callback is not None:
+                callback.examples_per_step = phase.batch_size * d_steps
 
 
-def _fit(model, dataset, start_step, config, run):
-    """Runs the steps from `start_step` to `config.steps`.
+def _fit(model, plan, start_step, config, run):
+    """Runs the phases of `plan` from `start_step` to `config.steps`.
 
-    On Ctrl-C it saves a checkpoint of the step reached (Keras stops between
-    executions, where the state is a whole step) and raises
-    `TrainingInterrupted` saying where a rerun resumes.
+    Ctrl-C stops training at the end of the running step; a checkpoint of
+    that step is saved and `TrainingInterrupted` says where a rerun resumes.
+    A second Ctrl-C interrupts at once.
     """
     if start_step >= config.steps:
         _say(f"already at step {start_step} >= --steps={config.steps}; nothing to train")
         return
-    try:
-        # The data order is a pure function of the seed; skipping the batches
-        # already used makes a resumed run see what a straight run would.
-        model.fit(
-            dataset.skip(start_step),
-            steps_per_epoch=config.steps - start_step,
-            epochs=1,
-            shuffle=False,  # the pipeline shuffles
-            verbose=1 if run.interactive else 0,
-            callbacks=run.all,
-        )
-    except KeyboardInterrupt:
+    with _stop_on_ctrl_c(model) as interrupted:
+        for planned in plan:
+            if planned.end <= start_step:
+                continue
+            first = max(planned.start, start_step)
+            dataset = _phase_dataset(config, planned, model.d_steps, first - planned.start)
+            model.enter_phase(planned.phase)
+            run.enter_phase(planned.phase, model.d_steps)
+            if len(plan) > 1:
+                _say(f"phase {planned.phase.name}: steps {first} to {planned.end}")
+            model.fit(
+                dataset,
+                steps_per_epoch=planned.end - first,
+                epochs=1,
+                shuffle=False,  # the pipeline shuffles
+                verbose=1 if run.interactive else 0,
+                callbacks=run.all,
+            )
+            if run.guard.diverged or interrupted:
+                break
+    if interrupted and not run.guard.diverged:
         step = zoo_callbacks.training_step(model)
         if step > start_step and zoo_callbacks.weights_are_finite(model):
             run.checkpointer.save(step)
@@ -560,7 +635,32 @@ def _fit(model, dataset, start_step, config, run):
         where = f"step {step} ({resume})" if resume else "the start (nothing was saved)"
         raise TrainingInterrupted(
             f"interrupted at step {step}; rerun the same command to resume from {where}"
-        ) from None
+        )
+
+
+@contextlib.contextmanager
+def _stop_on_ctrl_c(model):
+    """Turns the first SIGINT into `model.stop_training`, which Keras checks after each step.
+
+    Yields a list that holds the signal once it came. A KeyboardInterrupt
+    raised inside TensorFlow's or Keras' machinery could leave it anywhere;
+    a step boundary is a state a checkpoint can hold.
+    """
+    interrupted = []
+    if threading.current_thread() is not threading.main_thread():
+        yield interrupted
+        return
+
+    def stop(signum, frame):
+        interrupted.append(signum)
+        model.stop_training = True
+        signal.signal(signal.SIGINT, previous)  # a second Ctrl-C stops at once
+
+    previous = signal.signal(signal.SIGINT, stop)
+    try:
+        yield interrupted
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 # ---------------------------------------------------------------- loading

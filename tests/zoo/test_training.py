@@ -5,6 +5,7 @@ import glob
 import json
 import os
 import re
+import signal
 
 import keras
 import numpy as np
@@ -13,7 +14,7 @@ import tensorflow as tf
 
 import models
 from zoo import registry, training
-from zoo.errors import ZooError
+from zoo.errors import TrainingInterrupted, ZooError
 
 # A DCGAN small enough to train a dozen steps in seconds on Fashion-MNIST.
 TINY_DCGAN = {"base_filters": 4}
@@ -370,3 +371,28 @@ def test_train_corrupt_latest_checkpoint_advice_followed_resumes_from_previous(t
 
     assert summary["start_step"] == 2 and summary["step"] == 6
     assert "resuming from step 2" in capsys.readouterr().out
+
+
+class _CtrlCAtStep(keras.callbacks.Callback):
+    def __init__(self, step):
+        super().__init__()
+        self.step = step
+
+    def on_train_batch_end(self, batch, logs=None):
+        if int(self.model.g_optimizer.iterations) == self.step:
+            os.kill(os.getpid(), signal.SIGINT)
+
+
+def test_train_ctrl_c_stops_after_the_step_saves_it_and_the_rerun_resumes(tmp_path, monkeypatch):
+    class Interrupting(training._RunCallbacks):
+        def __init__(self, *args):
+            super().__init__(*args)
+            self.all.append(_CtrlCAtStep(3))
+
+    monkeypatch.setattr(training, "_RunCallbacks", Interrupting)
+    with pytest.raises(TrainingInterrupted, match=r"interrupted at step 3; .* from step 3 \("):
+        training.train(points_config(tmp_path, steps=8, checkpoint_every=4))
+    assert tf.train.latest_checkpoint(str(tmp_path / "checkpoints")).endswith("ckpt-3")
+
+    monkeypatch.undo()
+    assert training.train(points_config(tmp_path, steps=8, checkpoint_every=4))["start_step"] == 3
