@@ -1,0 +1,605 @@
+"""ProGAN: Karras et al. 2018, progressive growing of GANs.
+
+Both networks start at 4x4 and double the resolution stage by stage. A new
+stage is faded in: during its transition phase the new block's output is
+blended with the previous stage's output, upsampled (generator) or fed the
+downsampled image (discriminator), with a weight alpha rising linearly from 0
+to 1 over `images_per_phase` images; a stable phase at the new resolution
+follows. The real images are downsampled to the current resolution and blended
+the same way.
+
+Every block of the final resolution exists from the start, so checkpoints
+always hold the same variables and the optimizers carry their state across
+growth. The stage a step trains is static (the resolution of its real batch),
+so `train_step` is traced once per stage; alpha is a function of the step
+(`schedule_at`), and the generator keeps both in non-trainable variables that
+its EMA copy follows, so samples and exports use the stage reached.
+"""
+
+import dataclasses
+import math
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from models import arguments
+from models.base import GAN, TrainingPhase
+from models.layers import (
+    Downsample2D,
+    EqualizedConv2D,
+    EqualizedDense,
+    MinibatchStdDev,
+    PixelNormalization,
+    Upsample2D,
+)
+from zoo import losses
+from zoo.errors import ZooError
+from zoo.registry import register_model
+
+START_RESOLUTION = 4
+
+
+def num_stages_for(resolution):
+    """Stages needed to grow from 4x4 to `resolution` (4 -> 1, 8 -> 2, 32 -> 4)."""
+    stages = math.log2(resolution / START_RESOLUTION) + 1 if resolution >= 1 else 0
+    if resolution < START_RESOLUTION or stages != int(stages):
+        raise ZooError(
+            f"ProGAN grows from 4x4 by doubling: the image side must be 4 * 2^n "
+            f"(8, 16, 32, 64, 128, 256, ...), got {resolution}; for Fashion-MNIST use "
+            f"--image_size=32"
+        )
+    return int(stages)
+
+
+def resolution_of(stage):
+    return START_RESOLUTION * 2**stage
+
+
+def stage_filters(stage, max_filters, filter_base):
+    """Feature maps at a stage: `filter_base` halved per doubling, at most `max_filters`."""
+    return max(1, min(max_filters, filter_base // 2**stage))
+
+
+# ------------------------------------------------------------- the schedule
+
+
+@dataclasses.dataclass(frozen=True)
+class StageWindow:
+    """Where a stage's steps lie: its fade-in starts at `start` and lasts `fade_steps`."""
+
+    stage: int
+    start: int
+    fade_steps: int
+
+
+def growth_phases(num_stages, images_per_phase, batch_sizes):
+    """The phases of a run: 4x4, then a fade-in and a stable phase per stage.
+
+    Args:
+        num_stages: stages up to the final resolution.
+        images_per_phase: real images shown in each phase.
+        batch_sizes: real batch of each stage.
+
+    Returns:
+        list of `TrainingPhase`; the last (the final resolution's stable
+        phase) has `steps=None`: it runs until the end of the run.
+    """
+    phases = []
+    for stage in range(num_stages):
+        size, batch = resolution_of(stage), batch_sizes[stage]
+        steps = max(1, round(images_per_phase / batch))
+        if stage > 0:
+            phases.append(TrainingPhase(f"{size}x{size} fade-in", steps, size, batch))
+        last = stage == num_stages - 1
+        phases.append(TrainingPhase(f"{size}x{size}", None if last else steps, size, batch))
+    return phases
+
+
+def stage_windows(phases):
+    """`{stage: StageWindow}` of the phases `growth_phases` returns."""
+    windows, start, stage = {}, 0, 0
+    for phase in phases:
+        stage = num_stages_for(phase.image_size) - 1
+        if stage not in windows:
+            fading = phase.name.endswith("fade-in")
+            windows[stage] = StageWindow(stage, start, phase.steps if fading else 0)
+        start += phase.steps or 0
+    return windows
+
+
+def schedule_at(step, window):
+    """`(stage, alpha)` at a generator step inside a stage's window.
+
+    Alpha rises linearly over the fade-in, from 0 at its first step, and is 1
+    in the stable phase (and at 4x4, which has no fade-in). A pure function of
+    the step, i.e. of the images shown: TF-GAN's `compute_progress` in steps.
+    """
+    if window.fade_steps == 0:
+        return window.stage, ops.convert_to_tensor(1.0)
+    progress = (ops.cast(step, "float32") - window.start) / window.fade_steps
+    return window.stage, ops.clip(progress, 0.0, 1.0)
+
+
+def stage_and_alpha(step, phases):
+    """`(stage, alpha)` at a generator step of a run's phases, as Python numbers.
+
+    The schedule as a table: what `train_step` computes in the graph from the
+    stage's window (`schedule_at`).
+    """
+    windows = stage_windows(phases)
+    start = 0
+    for phase in phases:
+        end = None if phase.steps is None else start + phase.steps
+        if end is None or step < end:
+            stage, alpha = schedule_at(step, windows[num_stages_for(phase.image_size) - 1])
+            return stage, float(alpha)
+        start = end
+    raise AssertionError("the last phase has no end")
+
+
+def lerp(old, new, alpha):
+    return old + alpha * (new - old)
+
+
+def blend_reals(images, alpha):
+    """Real images during a fade-in: the previous resolution's, upsampled, fading into these.
+
+    At alpha 0 the discriminator sees what the previous stage saw (2x2 means,
+    repeated); at 1 the images themselves (Section 3, "we blend the real
+    images similarly").
+    """
+    means = ops.average_pool(images, 2, 2, padding="valid")  # (B, H/2, W/2, C)
+    previous = ops.repeat(ops.repeat(means, 2, axis=1), 2, axis=2)
+    return lerp(previous, images, alpha)
+
+
+# ----------------------------------------------------------------- networks
+
+
+@keras.saving.register_keras_serializable(package="gan_zoo")
+class ProgressiveGenerator(keras.Model):
+    """ProGAN's generator, every stage built; `call` runs up to a stage.
+
+    Args:
+        latent_dim: size of z.
+        image_shape: `(R, R, C)` at the final stage.
+        max_filters: most feature maps of a block.
+        filter_base: feature maps at stage s are `min(max_filters, filter_base / 2^s)`.
+    """
+
+    def __init__(self, latent_dim, image_shape, max_filters, filter_base, **kwargs):
+        super().__init__(**kwargs)
+        self.latent_dim = int(latent_dim)
+        self.image_shape = tuple(int(d) for d in image_shape)
+        self.max_filters, self.filter_base = int(max_filters), int(filter_base)
+        self.num_stages = num_stages_for(self.image_shape[0])
+        widths = [stage_filters(s, max_filters, filter_base) for s in range(self.num_stages)]
+        self.blocks = [_first_generator_block(widths[0])] + [
+            _up_block(width, name=f"block_{resolution_of(s)}")
+            for s, width in enumerate(widths) if s > 0
+        ]  # fmt: skip
+        # toRGB is linear (gain 1), as in the paper.
+        self.to_rgb = [
+            EqualizedConv2D(self.image_shape[-1], 1, gain=1.0, name=f"to_rgb_{resolution_of(s)}")
+            for s in range(self.num_stages)
+        ]
+        self.upsample = Upsample2D()
+        _name_in_checkpoints(self, self.blocks + self.to_rgb)
+        # Where training is: the EMA copy and the export follow these.
+        self.stage = self.add_weight(
+            shape=(), dtype="int32", initializer="zeros", trainable=False, name="stage"
+        )
+        self.alpha = self.add_weight(shape=(), initializer="ones", trainable=False, name="alpha")
+        self._build_every_stage(widths)
+
+    def _build_every_stage(self, widths):
+        self.blocks[0].build((None, self.latent_dim))
+        for s in range(self.num_stages):
+            size = resolution_of(s)
+            if s > 0:
+                self.blocks[s].build((None, size // 2, size // 2, widths[s - 1]))
+            self.to_rgb[s].build((None, size, size, widths[s]))
+        self.built = True
+
+    def call(self, latents, stage=None, alpha=None, training=False):
+        """Images at stage `stage` (a Python int; default the final one).
+
+        With `alpha`, the stage's block is faded in over the previous stage's
+        output, upsampled; without, it is the block's output alone.
+        """
+        stage = self.num_stages - 1 if stage is None else stage
+        x = self.blocks[0](latents, training=training)
+        for s in range(1, stage):
+            x = self.blocks[s](x, training=training)
+        if stage == 0:
+            return self.to_rgb[0](x)
+        new = self.to_rgb[stage](self.blocks[stage](x, training=training))
+        if alpha is None:
+            return new
+        return lerp(self.upsample(self.to_rgb[stage - 1](x)), new, alpha)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "latent_dim": self.latent_dim,
+            "image_shape": self.image_shape,
+            "max_filters": self.max_filters,
+            "filter_base": self.filter_base,
+        }
+
+
+@keras.saving.register_keras_serializable(package="gan_zoo")
+class ProgressiveDiscriminator(keras.Model):
+    """ProGAN's discriminator, every stage built; `call` starts at a stage.
+
+    Args:
+        image_shape: `(R, R, C)` at the final stage.
+        max_filters: most feature maps of a block.
+        filter_base: as in `ProgressiveGenerator`.
+        group_size: minibatch standard deviation group (Section 3).
+    """
+
+    def __init__(self, image_shape, max_filters, filter_base, group_size, **kwargs):
+        super().__init__(**kwargs)
+        self.image_shape = tuple(int(d) for d in image_shape)
+        self.max_filters, self.filter_base = int(max_filters), int(filter_base)
+        self.group_size = int(group_size)
+        self.num_stages = num_stages_for(self.image_shape[0])
+        widths = [stage_filters(s, max_filters, filter_base) for s in range(self.num_stages)]
+        self.from_rgb = [
+            EqualizedConv2D(w, 1, activation=_leaky_relu, name=f"from_rgb_{resolution_of(s)}")
+            for s, w in enumerate(widths)
+        ]
+        self.blocks = [_last_discriminator_block(widths[0], self.group_size)] + [
+            _down_block(widths[s], widths[s - 1], name=f"block_{resolution_of(s)}")
+            for s in range(1, self.num_stages)
+        ]  # fmt: skip
+        self.downsample = Downsample2D()
+        _name_in_checkpoints(self, self.blocks + self.from_rgb)
+        for s in range(self.num_stages):
+            size = resolution_of(s)
+            self.from_rgb[s].build((None, size, size, self.image_shape[-1]))
+            self.blocks[s].build((None, size, size, widths[s]))
+        self.built = True
+
+    def call(self, images, stage=None, alpha=None, training=False):
+        """One score per image of stage `stage`'s resolution (default: the final one)."""
+        stage = self.num_stages - 1 if stage is None else stage
+        x = self.from_rgb[stage](images)
+        if stage > 0:
+            x = self.blocks[stage](x, training=training)
+            if alpha is not None:
+                x = lerp(self.from_rgb[stage - 1](self.downsample(images)), x, alpha)
+        for s in range(stage - 1, 0, -1):
+            x = self.blocks[s](x, training=training)
+        return self.blocks[0](x, training=training)  # (B, 1)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "image_shape": self.image_shape,
+            "max_filters": self.max_filters,
+            "filter_base": self.filter_base,
+            "group_size": self.group_size,
+        }
+
+
+def _name_in_checkpoints(network, layers):
+    # tf.train.Checkpoint follows attributes, not the lists Keras tracks: the
+    # EMA copy's weights, which no optimizer holds, would be left out.
+    for layer in layers:
+        setattr(network, layer.name, layer)
+
+
+def _leaky_relu(x):
+    return keras.activations.leaky_relu(x, negative_slope=0.2)
+
+
+def _first_generator_block(width):
+    """z -> 4x4: pixel norm, a dense layer to 4x4 maps, a 3x3 conv (Table 2)."""
+    return keras.Sequential(
+        [
+            PixelNormalization(),
+            # The paper's gain for this layer: sqrt(2) / 4 per output pixel.
+            EqualizedDense(16 * width, gain=math.sqrt(2) / 4, activation=_leaky_relu),
+            keras.layers.Reshape((4, 4, width)),  # (B, 4, 4, C)
+            PixelNormalization(),
+            EqualizedConv2D(width, 3, activation=_leaky_relu),
+            PixelNormalization(),
+        ],
+        name="block_4",
+    )
+
+
+def _up_block(width, name):
+    return keras.Sequential(
+        [
+            Upsample2D(),
+            EqualizedConv2D(width, 3, activation=_leaky_relu),
+            PixelNormalization(),
+            EqualizedConv2D(width, 3, activation=_leaky_relu),
+            PixelNormalization(),
+        ],
+        name=name,
+    )
+
+
+def _down_block(width, next_width, name):
+    return keras.Sequential(
+        [
+            EqualizedConv2D(width, 3, activation=_leaky_relu),
+            EqualizedConv2D(next_width, 3, activation=_leaky_relu),
+            Downsample2D(),
+        ],
+        name=name,
+    )
+
+
+def _last_discriminator_block(width, group_size):
+    """4x4 -> score: minibatch stddev, a 3x3 conv, a 4x4 'conv' as dense, the score."""
+    return keras.Sequential(
+        [
+            MinibatchStdDev(group_size),
+            EqualizedConv2D(width, 3, activation=_leaky_relu),
+            keras.layers.Flatten(),
+            EqualizedDense(width, activation=_leaky_relu),
+            EqualizedDense(1, gain=1.0),
+        ],
+        name="block_4",
+    )
+
+
+# ---------------------------------------------------------------- the GAN
+
+
+class _Growth:
+    """Python-side growth state, kept out of Keras' attribute tracking.
+
+    `windows` come from `training_phases`; without them (a plain `fit` on
+    full-size images) every step trains the final stage at alpha 1.
+    `step_inputs` is the `(stage, alpha)` of the step being traced.
+    """
+
+    def __init__(self, num_stages):
+        self.windows = {}
+        self.step_inputs = (num_stages - 1, None)
+        self.resolution = None  # of the current phase, from `enter_phase`
+        self.train_functions = {}  # resolution -> Keras' traced train function
+
+
+@register_model("progan")
+class ProGAN(GAN):
+    """Progressive growing of GANs, from 4x4 to `image_shape`.
+
+    Defaults fit a CPU and Fashion-MNIST padded to 32x32; the paper's CIFAR-10
+    run is `max_filters=128, filter_base=8192, latent_dim=128,
+    images_per_phase=400_000, stage_batch_sizes=(16, 16, 16, 16)` with the
+    default loss and optimizers.
+
+    Args:
+        image_shape: `(R, R, C)` with `R = 4 * 2^n`. Defaults to `(32, 32, 1)`.
+        latent_dim: size of z. Defaults to `128`.
+        max_filters: most feature maps of a block. Defaults to `64`.
+        filter_base: feature maps at stage s (resolution 4 * 2^s) are
+            `min(max_filters, filter_base / 2^s)`. Defaults to `512`.
+        images_per_phase: real images shown in each stable and each
+            transition phase. Defaults to `20_000`.
+        stage_batch_sizes: real batch of each stage, from 4x4 (the paper
+            lowers it as the resolution grows); `None` uses the run's
+            `--batch_size` throughout. Defaults to `None`.
+        drift_weight: epsilon_drift, the weight of the critic's drift term
+            (Section A.1; `zoo.losses.drift_penalty`). Defaults to `0.001`.
+        group_size: minibatch standard deviation group size. Defaults to `4`.
+        loss: adversarial loss. Defaults to `"wasserstein"`.
+        gp_weight: WGAN-GP's lambda. Defaults to `10`.
+        ema_decay: generator EMA used for samples and export. Defaults to `0.999`.
+        **kwargs: other `GAN` arguments (`d_steps`, `seed`, `name`, ...).
+
+    Example:
+        >>> gan = zoo.build("progan", image_shape=(32, 32, 1))
+
+    Reference:
+        Karras et al. 2018, https://arxiv.org/abs/1710.10196
+    """
+
+    argument_specs = {
+        "image_shape": arguments.shape,
+        "max_filters": arguments.positive_int,
+        "filter_base": arguments.positive_int,
+        "images_per_phase": arguments.positive_int,
+        "stage_batch_sizes": arguments.optional(arguments.layer_widths),
+        "drift_weight": arguments.non_negative_float,
+        "group_size": arguments.positive_int,
+    }
+    metric_names = GAN.metric_names + ("stage", "alpha")
+
+    def __init__(
+        self,
+        image_shape=(32, 32, 1),
+        latent_dim=128,
+        max_filters=64,
+        filter_base=512,
+        images_per_phase=20_000,
+        stage_batch_sizes=None,
+        drift_weight=0.001,
+        group_size=4,
+        loss="wasserstein",
+        gp_weight=10.0,
+        ema_decay=0.999,
+        **kwargs,
+    ):
+        image_shape = tuple(int(d) for d in image_shape)
+        if len(image_shape) != 3 or image_shape[0] != image_shape[1]:
+            raise ZooError(f"ProGAN makes square images (R, R, C), got image_shape={image_shape}")
+        num_stages = num_stages_for(image_shape[0])
+        if stage_batch_sizes is not None and len(stage_batch_sizes) != num_stages:
+            raise ZooError(
+                f"stage_batch_sizes needs one batch size per stage ({num_stages} from 4x4 to "
+                f"{image_shape[0]}x{image_shape[0]}), got {tuple(stage_batch_sizes)}"
+            )
+        super().__init__(
+            ProgressiveGenerator(latent_dim, image_shape, max_filters, filter_base,
+                                 name="generator"),
+            ProgressiveDiscriminator(image_shape, max_filters, filter_base, group_size,
+                                     name="discriminator"),
+            latent_dim=latent_dim, loss=loss, gp_weight=gp_weight, ema_decay=ema_decay, **kwargs,
+        )  # fmt: skip
+        self.max_filters, self.filter_base = int(max_filters), int(filter_base)
+        self.images_per_phase = int(images_per_phase)
+        self.stage_batch_sizes = (
+            None if stage_batch_sizes is None else tuple(int(b) for b in stage_batch_sizes)
+        )
+        self.drift_weight = float(drift_weight)
+        self.group_size = int(group_size)
+        self.num_stages = num_stages
+        self._growth = _Growth(num_stages)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "image_shape": self.image_shape,
+            "max_filters": self.max_filters,
+            "filter_base": self.filter_base,
+            "images_per_phase": self.images_per_phase,
+            "stage_batch_sizes": self.stage_batch_sizes,
+            "drift_weight": self.drift_weight,
+            "group_size": self.group_size,
+        }
+
+    @property
+    def image_shape(self):
+        return self.generator.image_shape
+
+    def default_optimizers(self):
+        # Section A.1: Adam(1e-3, beta1 = 0, beta2 = 0.99).
+        return (
+            keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.99, epsilon=1e-8),
+            keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.99, epsilon=1e-8),
+        )
+
+    # ---------------------------------------------------------- schedule
+
+    def training_phases(self, batch_size):
+        batches = self.stage_batch_sizes or (int(batch_size),) * self.num_stages
+        phases = growth_phases(self.num_stages, self.images_per_phase, batches)
+        self._growth.windows = stage_windows(phases)
+        return phases
+
+    def enter_phase(self, phase):
+        self._growth.resolution = phase.image_size
+
+    def make_train_function(self, force=False):
+        # One traced step per resolution: Keras keeps one function and, shown
+        # a second image shape, relaxes it to None, but the stage must be
+        # static. A stage's fade-in and stable phases share their function.
+        functions = self._growth.train_functions
+        key = self._growth.resolution
+        if key not in functions or force:
+            self.train_function = None
+            super().make_train_function(force=True)
+            functions[key] = self.train_function
+        self.train_function = functions[key]
+        return self.train_function
+
+    def progress_summary(self):
+        return {
+            "stage": self.stage,
+            "resolution": resolution_of(self.stage),
+            "final_resolution": self.image_shape[0],
+            "alpha": float(self.sampling_generator.alpha.numpy()),
+        }
+
+    @property
+    def stage(self):
+        """The stage training has reached (0 is 4x4), as a Python int."""
+        return int(self.sampling_generator.stage.numpy())
+
+    # ---------------------------------------------------------- sampling
+
+    def call(self, inputs, training=False):
+        """Samples of the stage reached, upsampled to the final size, in [-1, 1]."""
+        generator = self.sampling_generator
+
+        def at_stage(stage):
+            def sample(latents):
+                images = generator(latents, stage=stage, alpha=generator.alpha, training=False)
+                factor = 2 ** (self.num_stages - 1 - stage)
+                return ops.repeat(ops.repeat(images, factor, axis=1), factor, axis=2)
+
+            return sample
+
+        branches = [at_stage(s) for s in range(self.num_stages)]
+        images = ops.switch(generator.stage, branches, inputs)
+        # The generator's output is linear (no tanh): clip for [-1, 1] images.
+        return ops.clip(images, -1.0, 1.0)
+
+    def progress_pictures(self, latents):
+        """`{"fade_in": ...}`: the same latents at alpha 0, 0.25, ..., 1 of the stage reached."""
+        stage = self.stage
+        if stage == 0:
+            return {}
+        generator = self.sampling_generator
+        rows = [
+            generator(latents, stage=stage, alpha=alpha, training=False)
+            for alpha in np.linspace(0.0, 1.0, 5, dtype="float32")
+        ]
+        factor = 2 ** (self.num_stages - 1 - stage)
+        images = ops.clip(ops.concatenate(rows, axis=0), -1.0, 1.0)
+        return {"fade_in": ops.repeat(ops.repeat(images, factor, axis=1), factor, axis=2)}
+
+    # ---------------------------------------------------------- training
+
+    def generate_images(self, latents, labels=None, training=False, generator=None):
+        stage, alpha = self._growth.step_inputs
+        return (generator or self.generator)(latents, stage=stage, alpha=alpha, training=training)
+
+    def discriminate(self, samples, labels=None, training=False):
+        stage, alpha = self._growth.step_inputs
+        return self.discriminator(samples, stage=stage, alpha=alpha, training=training)
+
+    def train_step(self, data):
+        real_images = data[0] if isinstance(data, (tuple, list)) else data
+        if real_images.shape[1] is None:
+            raise ZooError(
+                "ProGAN trains one resolution per traced step: call enter_phase(phase) before "
+                "fitting on images of another size (zoo.training does)"
+            )
+        stage = num_stages_for(real_images.shape[1]) - 1
+        window = self._growth.windows.get(stage)
+        alpha = None
+        if window is not None and window.fade_steps:
+            _, alpha = schedule_at(self.g_optimizer.iterations, window)
+        # Static stage, dynamic alpha: what generate_images and discriminate
+        # (also inside the base's penalties) run at during this step.
+        self._growth.step_inputs = (stage, alpha)
+        self.generator.stage.assign(stage)
+        self.generator.alpha.assign(1.0 if alpha is None else alpha)
+        if alpha is not None:
+            real_images = blend_reals(real_images, alpha)
+        batch_size = ops.shape(real_images)[0]
+
+        # Discriminator (critic) update: WGAN-GP plus the drift term.
+        fake_images = self.generate_images(self.sample_latents(batch_size), training=True)
+        with tf.GradientTape() as tape:
+            real_logits = self.discriminate(real_images, training=True)
+            fake_logits = self.discriminate(fake_images, training=True)
+            d_penalty = self.discriminator_penalty(real_images, None, fake_images, None)
+            d_penalty += self.drift_weight * losses.drift_penalty(real_logits)
+            d_loss = self.d_loss_fn(real_logits, fake_logits) + d_penalty
+        self.minimize(self.d_optimizer, tape, d_loss, self.discriminator)
+
+        # Generator update, on fresh noise.
+        with tf.GradientTape() as tape:
+            fake_images = self.generate_images(self.sample_latents(batch_size), training=True)
+            g_loss = self.g_loss_fn(self.discriminate(fake_images, training=True))
+        self.minimize(self.g_optimizer, tape, g_loss, self.generator)
+        self.update_ema()
+        self._growth.step_inputs = (self.num_stages - 1, None)
+
+        return self.update_metrics(
+            d_loss=d_loss, g_loss=g_loss, d_real=self.discriminator_score(real_logits),
+            d_fake=self.discriminator_score(fake_logits), d_penalty=d_penalty,
+            stage=ops.cast(stage, "float32"), alpha=1.0 if alpha is None else alpha,
+        )  # fmt: skip
