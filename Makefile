@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 STEPS ?= 3000
 WORKDIR ?= runs/dcgan
 
-.PHONY: venv data train test test-slow bench bench-modes classifier lint clean
+.PHONY: venv data train test test-slow bench bench-quality bench-modes classifier lint clean
 
 $(INSTALLED): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ test-slow: venv data
 bench: venv data
 	$(PY) bench/train_speed.py
 	$(PY) bench/score_time.py
+
+# Image quality at equal time: each image family trains 20 minutes on Fashion-MNIST 32x32 and
+# evaluate.py scores it (about 1.5 h on 2 cores); one family: make bench-quality FAMILIES=progan.
+FAMILIES ?= vanilla_gan,dcgan,wgan_gp,progan
+bench-quality: venv data
+	$(PY) bench/quality.py --families=$(FAMILIES)
 
 # Retrains the shipped evaluation classifier (zoo/classifier/), about 6-8 minutes.
 classifier: venv data

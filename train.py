@@ -29,6 +29,9 @@ flags.DEFINE_string(
     "workdir", None, "Run directory (default: runs/<model>); rerunning resumes from it."
 )
 flags.DEFINE_integer("steps", _DEFAULTS.steps, "Total generator steps of the run.", lower_bound=1)
+flags.DEFINE_float(
+    "max_seconds", None, "Wall-clock budget of this invocation; rerun to continue.", lower_bound=0
+)
 flags.DEFINE_integer("batch_size", _DEFAULTS.batch_size, "Real examples per D step.", lower_bound=1)
 flags.DEFINE_integer(
     "image_size", None, "Image side (fashion_mnist: 28 or 32, default 32; folders/TFDS: 64).",
@@ -81,6 +84,7 @@ def main():
         dataset=FLAGS.dataset,
         workdir=FLAGS.workdir,
         steps=FLAGS.steps,
+        max_seconds=FLAGS.max_seconds,
         batch_size=FLAGS.batch_size,
         image_size=FLAGS.image_size,
         seed=FLAGS.seed,

@@ -292,6 +292,29 @@ def _optimizer_variables(model):
     ]
 
 
+class TimeBudget(keras.callbacks.Callback):
+    """Stops training at the first step that ends after `seconds` of wall-clock time.
+
+    The clock starts at the first `fit` it sees and runs on across a run's
+    phases. `spent` tells the training library why training stopped.
+    """
+
+    def __init__(self, seconds):
+        super().__init__()
+        self.seconds = seconds
+        self.started = None
+        self.spent = False
+
+    def on_train_begin(self, logs=None):
+        if self.started is None:
+            self.started = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if time.perf_counter() - self.started >= self.seconds:
+            self.spent = True
+            self.model.stop_training = True
+
+
 class ProgressLines(keras.callbacks.Callback):
     """Every `every` steps, prints one line of progress: for logs, not terminals.
 

@@ -39,7 +39,7 @@ SUMMARY_FILE = "train_summary.json"
 RESUMABLE_CHANGES = frozenset(
     {"steps", "sample_every", "checkpoint_every", "log_every", "keep_checkpoints", "data_dir",
      "eval_every", "eval_metrics", "steps_per_execution", "workdir", "d_learning_rate",
-     "g_learning_rate"}
+     "g_learning_rate", "max_seconds"}
 )  # fmt: skip
 # Fashion-MNIST trains at 32x32 (zero-padded) unless asked otherwise: a power of
 # two, which the families that grow from 4x4 (DCGAN, ProGAN, StyleGAN) need.
@@ -60,6 +60,9 @@ class TrainConfig:
         workdir: where the run's files go; rerunning resumes from it.
             `None` means `runs/<model>`.
         steps: total generator updates of the run, counting resumed ones.
+        max_seconds: wall-clock budget of this invocation: training stops at
+            the first step after it (and saves everything, as at the end of
+            the run); a rerun resumes with a new budget. `None`: no limit.
         batch_size: real examples per discriminator update.
         image_size: side of the images; `None` takes the training default:
             32 for Fashion-MNIST (`TRAINING_IMAGE_SIZES`), the dataset's own
@@ -97,6 +100,7 @@ class TrainConfig:
     dataset: str = "fashion_mnist"
     workdir: str | None = None
     steps: int = 3000
+    max_seconds: float | None = None
     batch_size: int = 64
     image_size: int | None = None
     seed: int = 0
@@ -140,7 +144,7 @@ class TrainConfig:
                     f"{name}={value} is not a multiple of steps_per_execution="
                     f"{spe}; callbacks only see every {spe}-th step"
                 )
-        for name in ("d_learning_rate", "g_learning_rate"):
+        for name in ("d_learning_rate", "g_learning_rate", "max_seconds"):
             value = getattr(self, name)
             if value is not None and not value > 0:
                 raise ZooError(f"{name} must be positive, got {value!r}")
@@ -417,6 +421,8 @@ def train(config):
     step = zoo_callbacks.training_step(model)
     if run.guard.diverged:
         raise _divergence_error(model, run.guard.diverged, manager)
+    if run.budget_spent() and step < config.steps:
+        _say(f"time budget of {config.max_seconds:g} s spent at step {step}; rerun to continue")
     run.checkpointer.save(step)
     grid_path = run.samples.write(step)
     _save_model_atomically(model, workdir / MODEL_FILE)
@@ -573,6 +579,10 @@ class _RunCallbacks:
         )  # fmt: skip
         self.checkpointer = zoo_callbacks.Checkpointer(manager, config.checkpoint_every)
         self.all = [self.guard, self.logger, self.samples, self.checkpointer]
+        self.budget = None
+        if config.max_seconds:
+            self.budget = zoo_callbacks.TimeBudget(config.max_seconds)
+            self.all.insert(1, self.budget)
         if config.eval_every:
             from zoo import metrics  # Loads TF-GAN's maths; only runs that evaluate pay.
 
@@ -589,6 +599,9 @@ class _RunCallbacks:
                 config.log_every, config.steps, examples_per_step, _say
             )
             self.all.append(self.progress)
+
+    def budget_spent(self):
+        return self.budget is not None and self.budget.spent
 
     def enter_phase(self, phase, d_steps):
         """Images/s count the real images of the phase's batches."""
@@ -625,7 +638,7 @@ def _fit(model, plan, start_step, config, run):
                 verbose=1 if run.interactive else 0,
                 callbacks=run.all,
             )
-            if run.guard.diverged or interrupted:
+            if run.guard.diverged or interrupted or run.budget_spent():
                 break
     if interrupted and not run.guard.diverged:
         step = zoo_callbacks.training_step(model)

@@ -396,3 +396,17 @@ def test_train_ctrl_c_stops_after_the_step_saves_it_and_the_rerun_resumes(tmp_pa
 
     monkeypatch.undo()
     assert training.train(points_config(tmp_path, steps=8, checkpoint_every=4))["start_step"] == 3
+
+
+def test_train_max_seconds_stops_early_saves_everything_and_a_rerun_continues(tmp_path, capsys):
+    config = points_config(tmp_path, steps=100_000, max_seconds=1.0)
+    first = training.train(config)
+
+    assert 0 < first["step"] < 100_000
+    assert "time budget of 1 s spent at step" in capsys.readouterr().out
+    assert tf.train.latest_checkpoint(str(tmp_path / "checkpoints")).endswith(
+        f"ckpt-{first['step']}"
+    )
+    assert (tmp_path / "model.keras").exists()
+    second = training.train(config)
+    assert second["start_step"] == first["step"] < second["step"]

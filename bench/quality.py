@@ -1,0 +1,162 @@
+"""Image quality at equal wall-clock time: each image family on Fashion-MNIST 32x32.
+
+    python bench/quality.py                          # every image family, 20 min each
+    python bench/quality.py --families=progan        # one family; the table keeps the others
+
+Each family trains for `--minutes` of wall-clock time (`zoo.training.train` with
+`max_seconds`: what `train.py --max_seconds` runs, data pipeline, logging and
+checkpoints included) in `<output dir>/quality_runs/<family>/`, then
+`evaluate.py` scores it as a user would: the shipped classifier's FID, IS and
+KID of 10,000 samples beside the real-data floor. Each finished run is one JSON
+row in `<output>.json` (a rerun of a family and budget replaces its row) and the
+Markdown table is rebuilt from the rows, so families can be run one at a time.
+A run interrupted before its row is written starts over: a resumed run would
+get more than its budget. Run it on a quiet machine: time is the budget.
+"""
+
+import dataclasses
+import json
+import pathlib
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from zoo import cli  # noqa: E402
+
+cli.import_tensorflow_quietly()
+
+from absl import flags  # noqa: E402
+
+from zoo import training  # noqa: E402
+from zoo.errors import ZooError  # noqa: E402
+
+
+@dataclasses.dataclass(frozen=True)
+class QualityConfig:
+    label: str
+    model_kwargs: dict
+
+
+# Each family at its defaults, but for ProGAN's phase length: at about 500
+# images/s on 2 cores, 7 phases of 40k images grow to 32x32 in about 10 of
+# the 20 minutes and leave the rest to the final resolution.
+CONFIGS = {
+    "vanilla_gan": QualityConfig("MLP GAN (non-saturating)", {}),
+    "dcgan": QualityConfig("DCGAN", {}),
+    "wgan_gp": QualityConfig("WGAN-GP (5 critic steps)", {}),
+    "progan": QualityConfig("ProGAN (40k images per phase)", {"images_per_phase": 40_000}),
+}
+METRICS = "fid10k,is10k,kid10k"
+
+flags.DEFINE_list("families", list(CONFIGS), f"Families: {', '.join(CONFIGS)}.")
+flags.DEFINE_float("minutes", 20.0, "Wall-clock training budget per family.", lower_bound=0.1)
+flags.DEFINE_integer("batch_size", 64, "Batch size (ProGAN: of every stage).", lower_bound=1)
+flags.DEFINE_integer("seed", 0, "Seed of every run.")
+flags.DEFINE_string("output", "bench/results/quality.md", "Markdown table written here.")
+FLAGS = flags.FLAGS
+
+
+def run_one(family, output_dir):
+    """Trains one family for the budget, scores it with evaluate.py; returns a JSON row."""
+    workdir = output_dir / "quality_runs" / family
+    shutil.rmtree(workdir, ignore_errors=True)
+    config = training.TrainConfig(
+        model=family, dataset="fashion_mnist", image_size=32, workdir=str(workdir),
+        steps=10_000_000, max_seconds=FLAGS.minutes * 60, batch_size=FLAGS.batch_size,
+        seed=FLAGS.seed, model_kwargs=CONFIGS[family].model_kwargs,
+        sample_every=500, checkpoint_every=500, log_every=100,
+    )  # fmt: skip
+    summary = training.train(config)
+    report_path = workdir / "metrics.json"
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "evaluate.py"), f"--workdir={workdir}",
+         f"--metrics={METRICS}", f"--metrics_json={report_path}", f"--seed={FLAGS.seed}"],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise ZooError(f"evaluate.py failed on {workdir}: {result.stderr.strip()[-300:]}")
+    report = json.loads(report_path.read_text())
+    return {
+        "family": family,
+        "minutes": FLAGS.minutes,
+        "batch_size": FLAGS.batch_size,
+        "seed": FLAGS.seed,
+        "steps": summary["step"],
+        "train_seconds": summary["seconds"],
+        "images_per_second": summary["images_per_second"],
+        "score_seconds": round(time.perf_counter() - started, 1),
+        "metrics": report["metrics"],
+        "real_floor": report["real_floor"],
+        "samples": str(summary["samples"]),
+    }
+
+
+def table(rows):
+    """The Markdown table of the rows of the current budget, and the real-data floor."""
+    lines = [
+        "| family | steps | images/s | fid10k (lower is better) | is10k | kid10k |",
+        "|---|---|---|---|---|---|",
+    ]
+    for family, config in CONFIGS.items():
+        row = next((r for r in rows if r["family"] == family), None)
+        if row is None:
+            continue
+        m = row["metrics"]
+        lines.append(
+            f"| {config.label} | {row['steps']:,} | {row['images_per_second'] or 0:.0f} | "
+            f"{m['fid10k']:.2f} | {m['is10k']:.2f} | {m['kid10k']:.3f} |"
+        )
+    floors = [r["real_floor"] for r in rows if r.get("real_floor")]
+    if floors:
+        floor = floors[-1]
+        lines.append(
+            f"| real test images (floor) | | | {floor['fid10k']:.2f} | {floor['is10k']:.2f} | "
+            f"{floor['kid10k']:.3f} |"
+        )
+    return "\n".join(lines)
+
+
+def write_results(rows, output):
+    current = [r for r in rows if (r["minutes"], r["batch_size"], r["seed"]) ==
+               (FLAGS.minutes, FLAGS.batch_size, FLAGS.seed)]  # fmt: skip
+    note = (
+        f"Fashion-MNIST 32x32, {FLAGS.minutes:g} minutes of training per family, batch "
+        f"{FLAGS.batch_size}, seed {FLAGS.seed}; scored by `evaluate.py` (shipped classifier)\n\n"
+    )
+    text = note + table(current) + "\n"
+    for path, content in ((output.with_suffix(".json"), json.dumps(rows, indent=1) + "\n"),
+                          (output, text)):  # fmt: skip
+        partial = path.with_name(path.name + ".partial")
+        partial.write_text(content)
+        partial.replace(path)
+    return text
+
+
+def _key(row):
+    return row["family"], row["minutes"], row["batch_size"], row["seed"]
+
+
+def main():
+    unknown = sorted(set(FLAGS.families) - set(CONFIGS))
+    if unknown:
+        raise ZooError(f"unknown families {unknown}; valid: {', '.join(CONFIGS)}")
+    output = pathlib.Path(FLAGS.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    json_path = output.with_suffix(".json")
+    rows = json.loads(json_path.read_text()) if json_path.exists() else []
+    for family in FLAGS.families:
+        print(f"{family}: training for {FLAGS.minutes:g} minutes", flush=True)
+        row = run_one(family, output.parent)
+        rows = [r for r in rows if _key(r) != _key(row)] + [row]
+        write_results(rows, output)
+        print(f"{family}: {row['metrics']}", flush=True)
+    print("\n" + write_results(rows, output))
+
+
+if __name__ == "__main__":
+    cli.run(main)
