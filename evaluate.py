@@ -115,15 +115,17 @@ def main():
     reference = metrics.reference_activations(
         dataset, "train", model.image_shape, extractor, data_dir
     )
-    results = metrics.evaluate_model(
-        model, protocols, extractor=extractor, seed=FLAGS.seed, reference=reference
-    )
     floor, num_test = {}, None
     if FLAGS.real_floor:
+        # First: a dataset without a test split (a folder of under 10 images)
+        # fails before minutes of scoring, not after.
         floor, num_test = metrics.real_data_floor(
             protocols, dataset=dataset, image_shape=model.image_shape, extractor=extractor,
             data_dir=data_dir, reference=reference,
         )  # fmt: skip
+    results = metrics.evaluate_model(
+        model, protocols, extractor=extractor, seed=FLAGS.seed, reference=reference
+    )
     seconds = time.perf_counter() - started
 
     print(metrics.format_table(protocols, results, floor, num_test, len(reference)))

@@ -187,3 +187,33 @@ def test_training_phases_default_is_one_phase_at_the_run_batch():
 
     model = VanillaGAN(image_shape=(2,), hidden_dims=(4,))
     assert model.training_phases(32) == [TrainingPhase("train", None, None, 32)]
+
+
+class _TraceCountingProGAN(ProGAN):
+    def train_step(self, data):
+        self.traces.append(int(data.shape[1]))  # Python runs only while tracing
+        return super().train_step(data)
+
+
+def test_train_step_is_traced_once_per_stage_across_its_phases():
+    model = _TraceCountingProGAN(image_shape=(8, 8, 1), **{**TINY, "images_per_phase": 8})
+    model.traces = []
+    model.compile()
+    for phase in model.training_phases(4):  # 4x4, 8x8 fade-in, 8x8: 2 steps each
+        size = phase.image_size
+        images = np.random.default_rng(size).uniform(-1, 1, (8, size, size, 1)).astype("float32")
+        model.enter_phase(phase)
+        model.fit(tf.data.Dataset.from_tensor_slices(images).batch(4), epochs=1, verbose=0)
+    assert model.traces == [4, 8]
+    assert int(model.g_optimizer.iterations) == 6
+
+
+def test_export_card_records_the_stage_reached(tmp_path):
+    from zoo import export
+
+    model = tiny_progan()
+    model.compile()
+    for network in (model.generator, model.ema_generator):
+        network.stage.assign(1)
+    card = export.model_card(model)
+    assert card["progress"] == {"stage": 1, "resolution": 8, "final_resolution": 16, "alpha": 1.0}
