@@ -309,8 +309,12 @@ class TimeBudget(keras.callbacks.Callback):
         if self.started is None:
             self.started = time.perf_counter()
 
+    def remaining(self):
+        """Seconds left of the budget."""
+        return max(0.0, self.seconds - (time.perf_counter() - self.started))
+
     def on_train_batch_end(self, batch, logs=None):
-        if time.perf_counter() - self.started >= self.seconds:
+        if self.remaining() == 0.0:
             self.spent = True
             self.model.stop_training = True
 
@@ -327,14 +331,16 @@ class ProgressLines(keras.callbacks.Callback):
         total_steps: the run's `steps`.
         examples_per_step: real examples consumed per step (batch * d_steps).
         print_fn: where lines go. Defaults to `print`.
+        budget: the run's `TimeBudget`, which can end it sooner, or `None`.
     """
 
-    def __init__(self, every, total_steps, examples_per_step, print_fn=print):
+    def __init__(self, every, total_steps, examples_per_step, print_fn=print, budget=None):
         super().__init__()
         self.every = every
         self.total_steps = total_steps
         self.examples_per_step = examples_per_step
         self.print_fn = print_fn
+        self.budget = budget
 
     def on_train_begin(self, logs=None):
         self._window_start = time.perf_counter()
@@ -348,6 +354,8 @@ class ProgressLines(keras.callbacks.Callback):
         self._window_start = now
         values = "  ".join(f"{name} {float(value):.4g}" for name, value in (logs or {}).items())
         left = (self.total_steps - step) / steps_per_second
+        if self.budget is not None:
+            left = min(left, self.budget.remaining())
         self.print_fn(
             f"step {step}/{self.total_steps}  {values}  "
             f"{steps_per_second * self.examples_per_step:.0f} images/s  {_duration(left)} left"

@@ -596,7 +596,7 @@ class _RunCallbacks:
             # Keras prints nothing per step with one epoch and verbose=2: a log
             # file would stay silent until the end.
             self.progress = zoo_callbacks.ProgressLines(
-                config.log_every, config.steps, examples_per_step, _say
+                config.log_every, config.steps, examples_per_step, _say, self.budget
             )
             self.all.append(self.progress)
 
