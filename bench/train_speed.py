@@ -24,11 +24,11 @@ from absl import flags  # noqa: E402
 
 from zoo import training  # noqa: E402
 
-flags.DEFINE_list("models", ["dcgan"], "Models to time.")
+flags.DEFINE_list("models", ["dcgan"], "Models to time (e.g. dcgan,wgan_gp,progan).")
 flags.DEFINE_integer("steps", 400, "Steps per model.", lower_bound=2)
 flags.DEFINE_integer("window", 50, "Steps per timing window.", lower_bound=1)
 flags.DEFINE_integer("batch_size", 64, "Batch size.", lower_bound=1)
-flags.DEFINE_integer("image_size", None, "Fashion-MNIST side: 28 (default) or 32.")
+flags.DEFINE_integer("image_size", None, "Fashion-MNIST side: 28 or 32 (default).")
 FLAGS = flags.FLAGS
 
 
