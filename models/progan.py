@@ -103,8 +103,8 @@ def stage_windows(phases):
     for phase in phases:
         stage = num_stages_for(phase.image_size) - 1
         if stage not in windows:
-            fading = phase.name.endswith("fade-in")
-            windows[stage] = StageWindow(stage, start, phase.steps if fading else 0)
+            # A stage's first phase is its fade-in; 4x4 has none.
+            windows[stage] = StageWindow(stage, start, phase.steps if stage > 0 else 0)
         start += phase.steps or 0
     return windows
 
