@@ -1,10 +1,10 @@
 """Training callbacks: sample grids, TensorBoard scalars, checkpoints, NaN guard.
 
 Each callback counts steps by the generator optimizer's `iterations`, which a
-resumed run restores, so step numbers continue across restarts.
+resumed run restores, so step numbers continue across restarts. The pictures
+they write are drawn by `zoo.pictures`.
 """
 
-import math
 import os
 import pathlib
 import time
@@ -14,88 +14,17 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import data
+from zoo.pictures import class_grid_size, image_grid, samples_picture, write_png
+
+__all__ = [
+    "Checkpointer", "NaNGuard", "ProgressLines", "SampleGrid", "ScalarLogger", "TimeBudget",
+    "class_grid_size", "image_grid", "samples_picture", "training_step", "write_png",
+]  # fmt: skip
 
 
 def training_step(model):
     """Generator updates so far: one per training batch."""
     return int(model.g_optimizer.iterations.numpy())
-
-
-# ------------------------------------------------------------------ images
-
-
-def image_grid(images, num_rows=None, padding=2):
-    """Tiles uint8 images `(N, H, W, C)` into one uint8 image, row-major.
-
-    Args:
-        images: uint8 array `(N, H, W, C)`.
-        num_rows: rows of the grid. Defaults to the closest square.
-        padding: pixels of black between tiles. Defaults to `2`.
-
-    Returns:
-        uint8 array `(rows * (H + p) + p, cols * (W + p) + p, C)`.
-    """
-    images = np.asarray(images)
-    count, height, width, channels = images.shape
-    num_rows = num_rows or max(1, int(math.floor(math.sqrt(count))))
-    num_cols = math.ceil(count / num_rows)
-    grid = np.zeros(
-        (num_rows * (height + padding) + padding, num_cols * (width + padding) + padding, channels),
-        np.uint8,
-    )
-    for index, image in enumerate(images):
-        row, col = divmod(index, num_cols)
-        top, left = padding + row * (height + padding), padding + col * (width + padding)
-        grid[top : top + height, left : left + width] = image
-    return grid
-
-
-def scatter_image(points, means, size=256):
-    """Renders 2-D samples as a uint8 image: samples white, mixture means red squares.
-
-    The view spans the means plus a margin of a quarter of their extent, so
-    samples far outside the modes fall off the picture, as they should.
-    """
-    means = np.asarray(means, np.float32)
-    low, high = means.min(axis=0), means.max(axis=0)
-    margin = 0.25 * float(np.max(high - low))
-    low, high = low - margin, high + margin
-
-    def to_pixels(xy):
-        scaled = (np.asarray(xy, np.float32) - low) / (high - low) * (size - 1)
-        pixels = np.round(scaled).astype(int)
-        # Image rows grow downwards, y grows upwards.
-        return np.stack([size - 1 - pixels[:, 1], pixels[:, 0]], axis=1)
-
-    image = np.zeros((size, size, 3), np.uint8)
-    # Hollow red squares around the means, drawn first: the samples at a mode
-    # stay visible inside its square.
-    for row, col in to_pixels(means):
-        top, left = max(row - 3, 0), max(col - 3, 0)
-        image[top : row + 4, left : col + 4] = (255, 0, 0)
-        image[top + 1 : row + 3, left + 1 : col + 3] = 0
-    for row, col in to_pixels(points):
-        if 0 <= row < size and 0 <= col < size:
-            image[row, col] = 255
-    return image
-
-
-def samples_picture(samples, dataset_name=None):
-    """What a person looks at: an image grid, or a scatter plot for 2-D points."""
-    samples = np.asarray(samples)
-    if samples.ndim == 2 and samples.shape[1] == 2:
-        means = data.mixture_means(dataset_name) if dataset_name in data.MIXTURE_STDDEV else samples
-        return scatter_image(samples, means)
-    return image_grid(data.to_uint8(samples).numpy())
-
-
-def write_png(path, image):
-    """Writes a uint8 `(H, W, C)` image as PNG, atomically."""
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    tf.io.write_file(str(temporary), tf.io.encode_png(image))
-    os.replace(temporary, path)
 
 
 # --------------------------------------------------------------- callbacks
@@ -120,6 +49,8 @@ class SampleGrid(keras.callbacks.Callback):
         every: steps between grids.
         writer: a `tf.summary` writer, or `None`.
         dataset_name: for 2-D data, which mixture's means to draw.
+
+    A conditional model's grid has one row per class (`samples_picture`).
     """
 
     def __init__(self, directory, latents, every, writer=None, dataset_name=None):
@@ -131,7 +62,9 @@ class SampleGrid(keras.callbacks.Callback):
         self.dataset_name = dataset_name
 
     def write(self, step):
-        picture = samples_picture(self.model.generate(latents=self.latents), self.dataset_name)
+        picture = samples_picture(
+            self.model.generate(latents=self.latents), self.dataset_name, self.model.num_classes
+        )
         path = self.directory / f"step_{step:07d}.png"
         self._publish("samples", path, picture, step)
         # What a family shows beside its samples (ProGAN's fade-in): one row

@@ -1,0 +1,159 @@
+"""Pictures of samples: grids, scatter plots, attention maps, written as PNG.
+
+Training callbacks, `evaluate.py`, `generate.py` and the benchmarks draw with
+these; all take samples in the model's [-1, 1] range or uint8 images and
+return uint8 `(H, W, C)` arrays.
+"""
+
+import math
+import os
+import pathlib
+
+import numpy as np
+import tensorflow as tf
+
+from zoo import data
+
+
+def image_grid(images, num_rows=None, padding=2):
+    """Tiles uint8 images `(N, H, W, C)` into one uint8 image, row-major.
+
+    Args:
+        images: uint8 array `(N, H, W, C)`.
+        num_rows: rows of the grid. Defaults to the closest square.
+        padding: pixels of black between tiles. Defaults to `2`.
+
+    Returns:
+        uint8 array `(rows * (H + p) + p, cols * (W + p) + p, C)`.
+    """
+    images = np.asarray(images)
+    count, height, width, channels = images.shape
+    num_rows = num_rows or max(1, int(math.floor(math.sqrt(count))))
+    num_cols = math.ceil(count / num_rows)
+    grid = np.zeros(
+        (num_rows * (height + padding) + padding, num_cols * (width + padding) + padding, channels),
+        np.uint8,
+    )
+    for index, image in enumerate(images):
+        row, col = divmod(index, num_cols)
+        top, left = padding + row * (height + padding), padding + col * (width + padding)
+        grid[top : top + height, left : left + width] = image
+    return grid
+
+
+def scatter_image(points, means, size=256):
+    """Renders 2-D samples as a uint8 image: samples white, mixture means red squares.
+
+    The view spans the means plus a margin of a quarter of their extent, so
+    samples far outside the modes fall off the picture, as they should.
+    """
+    means = np.asarray(means, np.float32)
+    low, high = means.min(axis=0), means.max(axis=0)
+    margin = 0.25 * float(np.max(high - low))
+    low, high = low - margin, high + margin
+
+    def to_pixels(xy):
+        scaled = (np.asarray(xy, np.float32) - low) / (high - low) * (size - 1)
+        pixels = np.round(scaled).astype(int)
+        # Image rows grow downwards, y grows upwards.
+        return np.stack([size - 1 - pixels[:, 1], pixels[:, 0]], axis=1)
+
+    image = np.zeros((size, size, 3), np.uint8)
+    # Hollow red squares around the means, drawn first: the samples at a mode
+    # stay visible inside its square.
+    for row, col in to_pixels(means):
+        top, left = max(row - 3, 0), max(col - 3, 0)
+        image[top : row + 4, left : col + 4] = (255, 0, 0)
+        image[top + 1 : row + 3, left + 1 : col + 3] = 0
+    for row, col in to_pixels(points):
+        if 0 <= row < size and 0 <= col < size:
+            image[row, col] = 255
+    return image
+
+
+def samples_picture(samples, dataset_name=None, num_classes=0):
+    """What a person looks at: an image grid, or a scatter plot for 2-D points.
+
+    Args:
+        samples: images `(N, H, W, C)` in [-1, 1], or 2-D points `(N, 2)`.
+        dataset_name: for 2-D points, which mixture's means to draw.
+        num_classes: for samples of a conditional model drawn with the
+            classes in turn (`zoo.latents.class_labels`: sample i is of class
+            `i % num_classes`), the grid shows one row per class; the last
+            `N % num_classes` samples are left out.
+    """
+    samples = np.asarray(samples)
+    if samples.ndim == 2 and samples.shape[1] == 2:
+        means = data.mixture_means(dataset_name) if dataset_name in data.MIXTURE_STDDEV else samples
+        return scatter_image(samples, means)
+    images = data.to_uint8(samples).numpy()
+    if num_classes and len(images) >= num_classes:
+        per_class = len(images) // num_classes
+        # Sample r + num_classes * j is the j-th of class r: row r, column j.
+        order = [r + num_classes * j for r in range(num_classes) for j in range(per_class)]
+        return image_grid(images[order], num_rows=num_classes)
+    return image_grid(images)
+
+
+def class_grid_size(num_samples, num_classes):
+    """Samples of a grid with one full row per class, at least `num_samples`."""
+    if not num_classes:
+        return num_samples
+    return num_classes * max(1, math.ceil(num_samples / num_classes))
+
+
+def write_png(path, image):
+    """Writes a uint8 `(H, W, C)` image as PNG, atomically."""
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    tf.io.write_file(str(temporary), tf.io.encode_png(image))
+    os.replace(temporary, path)
+
+
+def attention_picture(images, attention, query, scale=4, padding=2):
+    """Samples beside where one query location of their attention looks.
+
+    One row per sample: the sample with the query pixel framed in red, then
+    the sample under a red heat map of the query's attention weights over the
+    keys (nearest-neighbour upsampled from the key grid to the image; the
+    brightest red is the key it weighs most).
+
+    Args:
+        images: samples `(N, H, W, C)` in [-1, 1], `C` 1 or 3.
+        attention: weights `(N, queries, keys)` on square grids
+            (`SAGAN.attention_maps`).
+        query: `(row, col)` of the query on the queries' grid.
+        scale: each image pixel becomes `scale x scale`. Defaults to `4`.
+        padding: pixels of black between tiles. Defaults to `2`.
+
+    Returns:
+        uint8 array: a grid of `N` rows and 2 columns.
+    """
+    images = data.to_uint8(images).numpy()
+    if images.shape[-1] == 1:
+        images = np.repeat(images, 3, axis=-1)
+    attention = np.asarray(attention, np.float32)
+    count, height, width, _ = images.shape
+    query_side = math.isqrt(attention.shape[1])
+    key_side = math.isqrt(attention.shape[2])
+    row, col = query
+    weights = attention[:, row * query_side + col].reshape(count, key_side, key_side)
+    weights = weights / np.maximum(weights.max(axis=(1, 2), keepdims=True), 1e-12)
+    heat = np.repeat(np.repeat(weights, height // key_side, 1), width // key_side, 2)
+    red = np.zeros_like(images, dtype=np.float32)
+    red[..., 0] = 255.0
+    overlay = 0.4 * images + 0.6 * heat[..., None] * red
+    marked = images.copy()
+    # The query's cell of the image, framed.
+    cell = height // query_side
+    top, left = row * cell, col * cell
+    marked[:, top : top + cell, left, :] = marked[:, top : top + cell, left + cell - 1, :] = (
+        255, 0, 0,
+    )  # fmt: skip
+    marked[:, top, left : left + cell, :] = marked[:, top + cell - 1, left : left + cell, :] = (
+        255, 0, 0,
+    )  # fmt: skip
+    tiles = np.stack([marked, overlay.astype(np.uint8)], axis=1).reshape(-1, height, width, 3)
+    tiles = np.repeat(np.repeat(tiles, scale, axis=1), scale, axis=2)
+    return image_grid(tiles, num_rows=count, padding=padding)
