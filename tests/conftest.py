@@ -64,6 +64,22 @@ def image_folder(tmp_path):
 
 
 @pytest.fixture
+def labelled_folder(tmp_path):
+    """A folder with one subfolder per class: `cats/` (solid dark images) and
+    `dogs/` (solid bright ones, one of them in `dogs/puppies/`), 12 each."""
+    from PIL import Image
+
+    folder = tmp_path / "pets"
+    (folder / "cats").mkdir(parents=True)
+    (folder / "dogs" / "puppies").mkdir(parents=True)
+    for i in range(12):
+        Image.fromarray(np.full((8, 8, 3), 10 + i, np.uint8)).save(folder / "cats" / f"{i}.png")
+        dog_folder = folder / "dogs" / ("puppies" if i == 0 else "")
+        Image.fromarray(np.full((8, 8, 3), 240 - i, np.uint8)).save(dog_folder / f"{i}.png")
+    return folder
+
+
+@pytest.fixture
 def fashion_mnist_files():
     """Skips a test when the real Fashion-MNIST files are not installed."""
     from zoo import data

@@ -11,7 +11,8 @@ A dataset is named by a spec string:
 - `folder:<path>`: a folder (searched recursively) of PNG/JPEG images, each
   decoded once to check it (remembered in the zoo's cache); 1 in 10 files,
   chosen by a hash of its path, is held out as split `test`, the rest is
-  `train`.
+  `train`. A folder with one subfolder per class is labelled by them
+  (`folder_classes`).
 - `ring8`, `grid25`: 2-D mixtures of Gaussians for mode-collapse studies.
 
 `load_dataset` returns batches of `(samples, labels)`: float32 samples in
@@ -58,12 +59,15 @@ class DatasetInfo:
         sample_shape: shape of one sample: `(H, W, C)` or `(2,)`.
         num_classes: number of labels, `0` when the dataset has none.
         size: number of examples of the split; `None` for infinite streams.
+        class_names: the name of each label, when known (Fashion-MNIST's
+            garments, a folder's subfolders, a TFDS label feature's names).
     """
 
     name: str
     sample_shape: tuple
     num_classes: int
     size: int | None
+    class_names: tuple = ()
 
 
 def to_model_range(images):
@@ -353,21 +357,53 @@ def _center_crop_resize(images, size):
     return tf.cast(tf.clip_by_value(tf.round(images), 0, 255), tf.uint8)
 
 
+def folder_classes(folder, files):
+    """The class names of an image folder: its subfolders, if they hold every image.
+
+    A folder whose images all lie under two or more top-level subfolders is
+    labelled, one class per subfolder (sorted by name, as
+    `keras.utils.image_dataset_from_directory` does); images deeper down
+    belong to their top-level subfolder. A folder with images at its top
+    level, or with one subfolder only (`celeba/img_align_celeba/`), is
+    unlabelled.
+
+    Args:
+        folder: the folder the files were found under.
+        files: its image files (`list_image_files`).
+
+    Returns:
+        tuple of class names; `()` when the folder is unlabelled.
+    """
+    root = pathlib.Path(folder)
+    tops = {pathlib.Path(path).relative_to(root).parts[0] for path in files}
+    if any(len(pathlib.Path(path).relative_to(root).parts) == 1 for path in files):
+        return ()
+    return tuple(sorted(tops)) if len(tops) >= 2 else ()
+
+
 def _folder_examples(folder, split, size, channels):
+    """Unbatched `(uint8 image, int32 label)` examples, their count and class names."""
     # A bad split name fails before any file is read.
     _check_folder_split(split)
-    files = split_image_files(folder, list_image_files(folder), split)
+    all_files = list_image_files(folder)
+    classes = folder_classes(folder, all_files)
+    files = split_image_files(folder, all_files, split)
+    root = pathlib.Path(folder)
+    class_ids = {name: index for index, name in enumerate(classes)}
+    labels = [
+        class_ids[pathlib.Path(path).relative_to(root).parts[0]] if classes else 0 for path in files
+    ]
 
-    def decode(path):
+    def decode(path, label):
         image = tf.io.decode_image(
             tf.io.read_file(path), channels=channels, expand_animations=False
         )
-        return _center_crop_resize(image, size), tf.constant(0, tf.int32)
+        return _center_crop_resize(image, size), label
 
-    dataset = tf.data.Dataset.from_tensor_slices(files).map(
+    dataset = tf.data.Dataset.from_tensor_slices((files, tf.constant(labels, tf.int32))).map(
         decode, num_parallel_calls=tf.data.AUTOTUNE
     )
-    return dataset, len(files)
+    return dataset, len(files), classes
 
 
 # ------------------------------------------------------------------- TFDS
@@ -379,7 +415,8 @@ def _tfds_examples(name, split, size, data_dir):
     features = builder.info.features
     if "image" not in features:
         raise ZooError(f"TFDS dataset {name!r} has no 'image' feature")
-    num_classes = features["label"].num_classes if "label" in features else 0
+    class_names = tuple(features["label"].names) if "label" in features else ()
+    num_classes = len(class_names)
     channels = features["image"].shape[-1] or 3
     try:
         dataset = builder.as_dataset(split=split)
@@ -394,7 +431,7 @@ def _tfds_examples(name, split, size, data_dir):
 
     return (
         dataset.map(convert, num_parallel_calls=tf.data.AUTOTUNE),
-        num_classes,
+        class_names,
         channels,
         split_info.num_examples,
     )
@@ -509,19 +546,23 @@ def _image_examples(name, split, image_size, data_dir, channels):
         images, labels = load_fashion_mnist(split, data_dir)
         if image_size == 32:
             images = np.pad(images, ((0, 0), (2, 2), (2, 2), (0, 0)))
-        info = DatasetInfo(name, images.shape[1:], len(FASHION_MNIST_CLASSES), len(images))
+        info = DatasetInfo(
+            name, images.shape[1:], len(FASHION_MNIST_CLASSES), len(images), FASHION_MNIST_CLASSES
+        )
         return tf.data.Dataset.from_tensor_slices((images, labels)), info
     size = image_size or DEFAULT_IMAGE_SIZE
     if name.startswith("folder:"):
         if channels not in (1, 3):
             raise ZooError(f"folder images have 1 or 3 channels, not {channels}")
-        examples, count = _folder_examples(name[len("folder:") :], split, size, channels)
-        return examples, DatasetInfo(name, (size, size, channels), 0, count)
+        examples, count, classes = _folder_examples(name[len("folder:") :], split, size, channels)
+        info = DatasetInfo(name, (size, size, channels), len(classes), count, classes)
+        return examples, info
     if name.startswith("tfds:"):
-        examples, num_classes, tfds_channels, count = _tfds_examples(
+        examples, classes, tfds_channels, count = _tfds_examples(
             name[len("tfds:") :], split, size, data_dir
         )
-        return examples, DatasetInfo(name, (size, size, tfds_channels), num_classes, count)
+        info = DatasetInfo(name, (size, size, tfds_channels), len(classes), count, classes)
+        return examples, info
     raise ZooError(
         f"unknown dataset {name!r}; valid: fashion_mnist, ring8, grid25, "
         "tfds:<name> (e.g. tfds:cifar10), folder:<path>"

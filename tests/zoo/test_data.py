@@ -245,6 +245,47 @@ def test_folder_images_of_different_sizes_give_square_rgb_batches(image_folder):
         assert images.min() >= -1.0 and images.max() <= 1.0
 
 
+def test_folder_with_class_subfolders_is_labelled_by_them(labelled_folder):
+    dataset, info = data.load_dataset(
+        f"folder:{labelled_folder}", batch_size=1, image_size=8, shuffle=False, repeat=False
+    )
+
+    pairs = [(float(images.numpy().mean()), int(labels[0])) for images, labels in dataset]
+
+    assert info.num_classes == 2 and info.class_names == ("cats", "dogs")
+    assert len(pairs) == info.size == 22  # 24 images, 2 held out for the test split
+    # Dark images are cats (label 0), bright ones dogs (label 1), the puppy included.
+    assert all((mean < 0) == (label == 0) for mean, label in pairs)
+    assert {label for _, label in pairs} == {0, 1}
+
+
+def test_folder_test_split_keeps_its_class_labels(labelled_folder):
+    dataset, info = data.load_dataset(
+        f"folder:{labelled_folder}", batch_size=1, image_size=8, split="test", repeat=False
+    )
+
+    pairs = [(float(images.numpy().mean()), int(labels[0])) for images, labels in dataset]
+
+    assert info.num_classes == 2 and len(pairs) == 2
+    assert all((mean < 0) == (label == 0) for mean, label in pairs)
+
+
+@pytest.mark.parametrize(
+    "layout, classes",
+    [
+        (["a/1.png", "b/2.png"], ("a", "b")),
+        (["a/1.png", "b/deep/2.png"], ("a", "b")),
+        (["a/1.png", "2.png"], ()),  # an image at the top level: unlabelled
+        (["only/1.png", "only/2.png"], ()),  # one subfolder is a container, not a class
+        (["1.png", "2.png"], ()),
+    ],
+)
+def test_folder_classes_are_top_level_subfolders_holding_every_image(tmp_path, layout, classes):
+    files = [str(tmp_path / name) for name in layout]
+
+    assert data.folder_classes(tmp_path, files) == classes
+
+
 def test_folder_channels_1_gives_grayscale(image_folder):
     dataset, info = data.load_dataset(
         f"folder:{image_folder}", batch_size=3, image_size=8, channels=1, repeat=False
