@@ -2,9 +2,11 @@
 
 Equalized learning rate, pixel normalization, minibatch standard deviation and
 the resampling layers of progressive growing (Karras et al. 2018), which
-StyleGAN's mapping and synthesis networks reuse. Every layer is written with
-`keras.ops` and registered under the `gan_zoo` package, so a model holding one
-saves to and loads from `.keras`.
+StyleGAN's mapping and synthesis networks reuse; then SAGAN's spectral
+normalization, self-attention and class-conditional batch norm (Zhang et al.
+2018), which BigGAN reuses. Every layer is written with `keras.ops` and
+registered under the `gan_zoo` package, so a model holding one saves to and
+loads from `.keras`.
 """
 
 import math
@@ -426,3 +428,405 @@ def _pair(value):
     if isinstance(value, int):
         return (value, value)
     return tuple(int(v) for v in value)
+
+
+# ------------------------------------------------------------------ SAGAN / BigGAN
+
+# Keeps `normalize` finite on a zero vector: its squared norm is floored here.
+_NORM_FLOOR = 1e-12
+
+# The seed of every stored `u`: a fixed draw makes two runs of the same model
+# power-iterate from the same start, whatever the global seed.
+_U_SEED = 1802
+
+
+def _l2_normalize(vector):
+    return vector * ops.rsqrt(ops.maximum(ops.sum(ops.square(vector)), _NORM_FLOOR))
+
+
+def _unit_vector(shape, dtype=None):
+    """A random unit vector, drawn with a fixed seed: the start of a power iteration."""
+    draw = keras.initializers.RandomNormal(seed=_U_SEED)(shape, dtype=dtype)
+    return _l2_normalize(draw)
+
+
+@keras.saving.register_keras_serializable(package="gan_zoo")
+class SpectralNormalization(keras.layers.Wrapper):
+    """Divides a layer's kernel by its largest singular value at every call.
+
+    The wrapped layer's kernel `W` stays the trainable variable; the layer
+    computes with `W / sigma(W)`, where `W` is seen as the matrix `W_mat` of
+    shape `(fan_in, units)` (a `Conv2D` kernel `(kh, kw, in, filters)`
+    reshaped to `(kh * kw * in, filters)`, an `Embedding` table as it is,
+    `(input_dim, output_dim)`) and `sigma(W)` is estimated from a stored unit
+    vector `u` of length `units` (Algorithm 1 of the paper, whose
+    `(d_out, d_in)` matrix is `W_mat` transposed):
+
+        v = normalize(W_mat u),  sigma = v^T W_mat u.
+
+    `u` and `v` are constants to the gradient, which flows through the
+    quotient `W / sigma` only (Appendix A.1 of the paper).
+
+    Unlike `keras.layers.SpectralNormalization`, calling the layer changes
+    nothing, in training or not: `u` moves by exactly one power iteration,
+    `u <- normalize(W_mat^T v)` with `v` as above, only when
+    `advance_power_iteration()` is called, so a training step decides when
+    the estimate moves (`advance_spectral_norms` advances every such layer of
+    a model once) and the kernel variable is never overwritten.
+
+    Args:
+        layer: a `keras.layers.Dense`, `keras.layers.Conv2D` or
+            `keras.layers.Embedding`, built or not. Its activation, bias,
+            strides, padding and dilation are kept.
+        **kwargs: `keras.layers.Layer` arguments (`name`, `dtype`).
+
+    Example:
+        >>> conv = SpectralNormalization(keras.layers.Conv2D(64, 3, padding="same"))
+        >>> y = conv(x)
+        >>> conv.advance_power_iteration()  # once per training step
+
+    Reference:
+        Miyato et al. 2018, https://arxiv.org/abs/1802.05957 (Section 2.1,
+        Algorithm 1).
+    """
+
+    _WRAPPABLE = (keras.layers.Dense, keras.layers.Conv2D, keras.layers.Embedding)
+
+    def __init__(self, layer, **kwargs):
+        if not isinstance(layer, self._WRAPPABLE):
+            raise ZooError(
+                "SpectralNormalization wraps a Dense, Conv2D or Embedding layer, "
+                f"got {type(layer).__name__}"
+            )
+        super().__init__(layer, **kwargs)
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        units = int(self._raw_kernel.shape[-1])
+        self.u = self.add_weight(
+            shape=(units,), initializer=_unit_vector, trainable=False, name="u"
+        )
+
+    @property
+    def _raw_kernel(self):
+        if isinstance(self.layer, keras.layers.Embedding):
+            return self.layer.embeddings
+        return self.layer.kernel
+
+    def _matrix(self):
+        # Float32 whatever the compute dtype: the norm floor underflows in float16.
+        kernel = ops.cast(self._raw_kernel, "float32")
+        return kernel, ops.reshape(kernel, (-1, kernel.shape[-1]))
+
+    def _normalized_kernel(self):
+        kernel, matrix = self._matrix()
+        u = ops.stop_gradient(ops.cast(self.u, "float32"))
+        v = ops.stop_gradient(_l2_normalize(ops.matmul(matrix, u)))
+        sigma = ops.sum(v * ops.matmul(matrix, u))
+        # A floor rather than an epsilon added: a kernel of all zeros gives
+        # zeros, not NaN, and any other kernel is divided by sigma exactly.
+        return kernel / ops.maximum(sigma, _NORM_FLOOR)
+
+    @property
+    def normalized_kernel(self):
+        """The kernel the layer computes with, `W / sigma(W)`, in `W`'s shape (float32)."""
+        return self._normalized_kernel()
+
+    def advance_power_iteration(self):
+        """Moves `u` by one power iteration: `u <- normalize(W_mat^T normalize(W_mat u))`."""
+        _, matrix = self._matrix()
+        matrix = ops.stop_gradient(matrix)
+        v = _l2_normalize(ops.matmul(matrix, ops.cast(self.u, "float32")))
+        self.u.assign(ops.cast(_l2_normalize(ops.matmul(v, matrix)), self.u.dtype))
+
+    def call(self, inputs):
+        layer = self.layer
+        kernel = ops.cast(self._normalized_kernel(), self.compute_dtype)
+        if isinstance(layer, keras.layers.Embedding):
+            if inputs.dtype not in ("int32", "int64"):
+                inputs = ops.cast(inputs, "int32")
+            return ops.take(kernel, inputs, axis=0)
+        if isinstance(layer, keras.layers.Dense):
+            outputs = ops.matmul(inputs, kernel)
+            bias_shape = (-1,)
+        else:
+            outputs = ops.conv(
+                inputs,
+                kernel,
+                strides=layer.strides,
+                padding=layer.padding,
+                dilation_rate=layer.dilation_rate,
+                data_format=layer.data_format,
+            )
+            bias_shape = (-1,) if layer.data_format == "channels_last" else (-1, 1, 1)
+        if layer.bias is not None:
+            outputs = outputs + ops.reshape(ops.cast(layer.bias, outputs.dtype), bias_shape)
+        return outputs if layer.activation is None else layer.activation(outputs)
+
+    def compute_output_shape(self, input_shape):
+        return self.layer.compute_output_shape(input_shape)
+
+
+def advance_spectral_norms(model):
+    """Advances every `SpectralNormalization` inside `model` by one power iteration.
+
+    Walks the model's layers recursively, through nested models and the
+    sublayers of custom layers (a `SelfAttention`'s convolutions), and
+    advances each layer once even where it is shared. Works eagerly and
+    inside a `tf.function`: a GAN's `train_step` calls it on the discriminator
+    before each discriminator update, and on the generator before each
+    generator update.
+
+    Args:
+        model: a built `keras.Model` or `keras.layers.Layer`.
+
+    Returns:
+        The number of layers advanced.
+
+    Example:
+        >>> advance_spectral_norms(self.discriminator)  # in train_step
+    """
+    normalized = [
+        layer
+        for layer in model._flatten_layers(include_self=True, recursive=True)
+        if isinstance(layer, SpectralNormalization)
+    ]
+    for layer in normalized:
+        layer.advance_power_iteration()
+    return len(normalized)
+
+
+@keras.saving.register_keras_serializable(package="gan_zoo")
+class SelfAttention(keras.layers.Layer):
+    """SAGAN's self-attention block over the pixels of `(B, H, W, C)`.
+
+    Three 1x1 convolutions read the input: queries `f` and keys `g` with
+    `C / reduction` channels, values `h` with `C / 2`. Keys and values are
+    max-pooled over 2x2 blocks, as in the BigGAN-era implementation of the
+    paper's block, which cuts the attention map to a quarter at no visible
+    cost. Every pixel's query is compared by dot product to all keys, a
+    softmax over the keys weighs the values, and a last 1x1 convolution
+    `o` brings the weighted values back to `C` channels. The block returns
+    `x + gamma * o`, with the scalar `gamma` learnt from 0, so a network
+    starts from its local features and learns how much attention to add
+    (Section 3 of the paper).
+
+    Args:
+        reduction: channels of queries and keys are `C / reduction`.
+            Defaults to `8`.
+        pooled: max-pool keys and values 2x2; `False` attends to every
+            pixel, as the paper's equations. Defaults to `True`.
+        spectral_norm: wrap the four bias-free 1x1 convolutions in
+            `SpectralNormalization`, as SAGAN does in both networks.
+            Defaults to `True`.
+        return_attention: return `(output, attention)` instead of `output`,
+            with `attention` of shape `(B, H * W, keys)`, `keys = H * W / 4`
+            when pooled, `H * W` otherwise; each row sums to 1.
+            Defaults to `False`.
+        **kwargs: `keras.layers.Layer` arguments (`name`, `dtype`).
+
+    Raises:
+        ZooError: when `C` is not a multiple of `reduction` and of 2, or,
+            when pooled, a known `H` or `W` is odd.
+
+    Example:
+        >>> x = SelfAttention()(x)  # (B, 32, 32, 256) -> (B, 32, 32, 256)
+
+    Reference:
+        Zhang et al. 2018, https://arxiv.org/abs/1805.08318 (Section 3);
+        Brock et al. 2018 (BigGAN), https://arxiv.org/abs/1809.11096.
+    """
+
+    def __init__(
+        self, reduction=8, pooled=True, spectral_norm=True, return_attention=False, **kwargs
+    ):
+        super().__init__(**kwargs)
+        _require_positive("SelfAttention", "reduction", reduction)
+        self.reduction = int(reduction)
+        self.pooled = bool(pooled)
+        self.spectral_norm = bool(spectral_norm)
+        self.return_attention = bool(return_attention)
+
+    def _conv(self, filters, name):
+        conv = keras.layers.Conv2D(filters, 1, use_bias=False, name=name)
+        return SpectralNormalization(conv, name=f"sn_{name}") if self.spectral_norm else conv
+
+    def build(self, input_shape):
+        _, height, width, channels = input_shape
+        if channels is None or channels % self.reduction or channels % 2:
+            raise _one_line(
+                ZooError(
+                    f"SelfAttention needs channels that are a multiple of reduction="
+                    f"{self.reduction} and of 2, got {channels}"
+                )
+            )
+        if self.pooled and any(side is not None and side % 2 for side in (height, width)):
+            raise _one_line(
+                ZooError(
+                    f"SelfAttention with pooled=True needs an even height and width, got "
+                    f"{height}x{width}; use even sides or pooled=False"
+                )
+            )
+        self.query = self._conv(channels // self.reduction, "query")
+        self.key = self._conv(channels // self.reduction, "key")
+        self.value = self._conv(channels // 2, "value")
+        self.attention_output = self._conv(channels, "attention_output")
+        self.query.build(input_shape)
+        self.key.build(input_shape)
+        self.value.build(input_shape)
+        self.attention_output.build((*input_shape[:-1], channels // 2))
+        self.gamma = self.add_weight(shape=(), initializer="zeros", name="gamma")
+
+    def _pool(self, features):
+        if not self.pooled:
+            return features
+        return ops.max_pool(features, 2, 2, padding="valid", data_format="channels_last")
+
+    def call(self, inputs):
+        outputs, attention = self.attend(inputs)
+        return (outputs, attention) if self.return_attention else outputs
+
+    def attend(self, inputs):
+        """Returns `(output, attention)` whatever `return_attention` says."""
+        shape = ops.shape(inputs)
+        batch, height, width = shape[0], shape[1], shape[2]
+        query = self.query(inputs)
+        key = self._pool(self.key(inputs))
+        value = self._pool(self.value(inputs))
+        query = ops.reshape(query, (batch, -1, query.shape[-1]))
+        key = ops.reshape(key, (batch, -1, key.shape[-1]))
+        value = ops.reshape(value, (batch, -1, value.shape[-1]))
+        logits = ops.matmul(query, ops.transpose(key, (0, 2, 1)))
+        # Softmax in float32: float16 logits overflow exp and lose small weights.
+        attention = ops.softmax(ops.cast(logits, "float32"), axis=-1)
+        attention = ops.cast(attention, value.dtype)
+        attended = ops.reshape(ops.matmul(attention, value), (batch, height, width, -1))
+        outputs = inputs + ops.cast(self.gamma, inputs.dtype) * self.attention_output(attended)
+        return outputs, attention
+
+    def compute_output_shape(self, input_shape):
+        if not self.return_attention:
+            return input_shape
+        batch, height, width, _ = input_shape
+        pixels = None if height is None or width is None else height * width
+        keys = pixels // 4 if pixels is not None and self.pooled else pixels
+        return input_shape, (batch, pixels, keys)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "reduction": self.reduction,
+            "pooled": self.pooled,
+            "spectral_norm": self.spectral_norm,
+            "return_attention": self.return_attention,
+        }
+
+
+@keras.saving.register_keras_serializable(package="gan_zoo")
+class ConditionalBatchNormalization(keras.layers.Layer):
+    """Batch normalization whose gain and bias are chosen by a class label.
+
+    Called as `layer([x, labels])` with `x` of shape `(B, ..., C)` and integer
+    `labels` of shape `(B,)`. `x` goes through a `keras.layers.BatchNormalization`
+    without its own affine (`center=False, scale=False`), so batch statistics in
+    training and moving statistics in inference are exactly Keras's, and is
+    then scaled and shifted per channel by the rows of a `(num_classes, C)` gain
+    (initialised to 1) and bias (initialised to 0) that its label picks. This
+    is how SAGAN's and BigGAN's generators condition every block on the class
+    (de Vries et al. 2017; Miyato & Koyama 2018).
+
+    Args:
+        num_classes: number of labels, `0 .. num_classes - 1`.
+        momentum: momentum of the moving statistics. Defaults to `0.99`.
+        epsilon: added to the variance. Defaults to `1e-5`, as the papers'
+            PyTorch batch norm.
+        **kwargs: `keras.layers.Layer` arguments (`name`, `dtype`).
+
+    Example:
+        >>> x = ConditionalBatchNormalization(10)([x, labels], training=True)
+
+    Reference:
+        de Vries et al. 2017, https://arxiv.org/abs/1707.00683;
+        Zhang et al. 2018 (SAGAN), https://arxiv.org/abs/1805.08318 (Section 5).
+    """
+
+    def __init__(self, num_classes, momentum=0.99, epsilon=1e-5, **kwargs):
+        super().__init__(**kwargs)
+        _require_positive("ConditionalBatchNormalization", "num_classes", num_classes)
+        _require_positive("ConditionalBatchNormalization", "epsilon", epsilon)
+        if not 0 <= momentum <= 1:
+            raise ZooError(
+                f"ConditionalBatchNormalization needs 0 <= momentum <= 1, got momentum={momentum!r}"
+            )
+        self.num_classes = int(num_classes)
+        self.momentum = float(momentum)
+        self.epsilon = float(epsilon)
+
+    def build(self, input_shape):
+        features_shape = input_shape[0]
+        channels = int(features_shape[-1])
+        self.batch_norm = keras.layers.BatchNormalization(
+            momentum=self.momentum,
+            epsilon=self.epsilon,
+            center=False,
+            scale=False,
+            name="batch_norm",
+        )
+        self.batch_norm.build(features_shape)
+        self.gain = self.add_weight(
+            shape=(self.num_classes, channels), initializer="ones", name="gain"
+        )
+        self.bias = self.add_weight(
+            shape=(self.num_classes, channels), initializer="zeros", name="bias"
+        )
+
+    def call(self, inputs, training=None):
+        features, labels = inputs
+        normalized = self.batch_norm(features, training=training)
+        labels = ops.reshape(ops.cast(labels, "int32"), (-1,))
+        # (B, C) rows broadcast over the spatial axes of a (B, H, W, C) input.
+        per_sample = (-1,) + (1,) * (len(features.shape) - 2) + (normalized.shape[-1],)
+        gain = ops.reshape(ops.take(self.gain, labels, axis=0), per_sample)
+        bias = ops.reshape(ops.take(self.bias, labels, axis=0), per_sample)
+        return normalized * ops.cast(gain, normalized.dtype) + ops.cast(bias, normalized.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0]
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "num_classes": self.num_classes,
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+        }
+
+
+@keras.saving.register_keras_serializable(package="gan_zoo")
+class MaxLeakyReLU(keras.layers.Layer):
+    """Leaky ReLU as `max(x, slope * x)`, for `0 <= slope <= 1`.
+
+    The same function as `keras.layers.LeakyReLU`, but not its `LeakyRelu`
+    op: after a bias added by hand (the spectral-norm and equalized-LR
+    layers add theirs), Grappler's remapper tries to fuse Add + LeakyRelu,
+    fails on the gradient graph and prints an error line on every trace.
+
+    Args:
+        negative_slope: slope for `x < 0`. Defaults to `0.2`.
+        **kwargs: `keras.layers.Layer` arguments (`name`, `dtype`).
+    """
+
+    def __init__(self, negative_slope=0.2, **kwargs):
+        super().__init__(**kwargs)
+        if not 0.0 <= negative_slope <= 1.0:
+            raise ZooError(f"MaxLeakyReLU needs 0 <= negative_slope <= 1, got {negative_slope!r}")
+        self.negative_slope = float(negative_slope)
+
+    def call(self, inputs):
+        return ops.maximum(inputs, self.negative_slope * inputs)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "negative_slope": self.negative_slope}
