@@ -10,7 +10,10 @@
 
 Prints a table of the metrics beside the real-data floor (the test split scored
 as if it were generated: what a perfect generator would get) and writes
-metrics.json; docs/evaluation.md explains each number. The grid is
+metrics.json; docs/evaluation.md explains each number. A class-conditional model
+also gets, per class and on average, its intra-class FID and the share of its
+samples that the classifier assigns to their class, beside the same numbers of
+the real test images (`--noconditional_metrics` leaves them out). The grid is
 `model.generate(num_samples, seed=seed)`: the first of the samples scored, and
 what a run trained with the same seed drew in its grids. A model of a 2-D mixture
 gets the mode-collapse benchmark instead (VEEGAN / PacGAN protocol,
@@ -68,6 +71,11 @@ flags.DEFINE_string(
     "data_dir", None, "Its data folder; default: the workdir's, else the dataset's default."
 )
 flags.DEFINE_boolean("real_floor", True, "Also score the real test split (the floor).")
+flags.DEFINE_boolean(
+    "conditional_metrics", True,
+    "For a class-conditional model, also intra-class FID and class accuracy, per class "
+    "(from the same samples as the other metrics).",
+)  # fmt: skip
 flags.DEFINE_string(
     "metrics_json", None, "Where metrics.json goes; default: beside the grid's folder."
 )
@@ -112,23 +120,31 @@ def main():
         return
     started = time.perf_counter()
     extractor = extractors.get_extractor(FLAGS.extractor, FLAGS.inception_weights)
-    reference = metrics.reference_activations(
-        dataset, "train", model.image_shape, extractor, data_dir
-    )
+    real = metrics.labelled_reference(dataset, "train", model.image_shape, extractor, data_dir)
+    reference = real.activations
+    conditional = model.conditional and FLAGS.conditional_metrics
+    num_classes = model.num_classes if conditional else 0
     floor, num_test = {}, None
     if FLAGS.real_floor:
         # First: a dataset without a test split (a folder of under 10 images)
         # fails before minutes of scoring, not after.
         floor, num_test = metrics.real_data_floor(
             protocols, dataset=dataset, image_shape=model.image_shape, extractor=extractor,
-            data_dir=data_dir, reference=reference,
+            data_dir=data_dir, reference=reference, reference_labels=real.labels,
+            num_classes=num_classes,
         )  # fmt: skip
     results = metrics.evaluate_model(
-        model, protocols, extractor=extractor, seed=FLAGS.seed, reference=reference
-    )
+        model, protocols, dataset=dataset, data_dir=data_dir, extractor=extractor,
+        seed=FLAGS.seed, reference=reference, reference_labels=real.labels,
+        conditional_metrics=conditional,
+    )  # fmt: skip
     seconds = time.perf_counter() - started
 
     print(metrics.format_table(protocols, results, floor, num_test, len(reference)))
+    if conditional:
+        conditional_report = report_classes(
+            protocols, results, floor, real, extractor, dataset, num_classes
+        )
     report = {
         "model": loaded.source,
         "dataset": dataset,
@@ -140,8 +156,29 @@ def main():
         "num_real_test": num_test,
         "seconds": round(seconds, 1),
     }
+    if conditional:
+        report["conditional"] = conditional_report
     write_report(report, home)
     print(f"scored in {seconds:.0f} s")
+
+
+def report_classes(protocols, results, floor, real, extractor, dataset, num_classes):
+    """Prints the per-class table of a conditional model; returns its metrics.json entry."""
+    skips = metrics.conditional_skips(
+        num_classes, dataset=dataset, extractor=extractor, reference_labels=real.labels
+    )
+    num_samples = metrics.conditional_sample_count(protocols)
+    class_names = real.class_names if len(real.class_names) == num_classes else ()
+    print()
+    print(metrics.format_class_table(
+        results, floor, class_names, notes=list(skips.values()), num_samples=num_samples
+    ))  # fmt: skip
+    return {
+        "num_classes": num_classes,
+        "num_samples": num_samples,
+        "class_names": list(class_names),
+        "skipped": skips,
+    }
 
 
 def score_modes(model, source, dataset, output, home):

@@ -1,5 +1,5 @@
 """Helpers the test modules share: running entry points, writing IDX files,
-training a family beside Goodfellow's VanillaGAN."""
+training a family beside Goodfellow's VanillaGAN, a tiny class-conditional GAN."""
 
 import gzip
 import os
@@ -11,9 +11,59 @@ import sys
 import keras
 import numpy as np
 
+from models import arguments
+from models.base import GAN
 from models.vanilla_gan import VanillaGAN
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+@keras.saving.register_keras_serializable(package="gan_zoo_tests")
+class TinyConditionalGAN(GAN):
+    """A class-conditional MLP GAN for tests: z and a label embedding, one dense layer.
+
+    Registered with Keras, so its `.keras` files load in any process that
+    imports this module (`run_script_with_test_models`).
+    """
+
+    argument_specs = {"image_shape": arguments.shape}
+
+    def __init__(self, image_shape=(28, 28, 1), latent_dim=4, num_classes=10, **kwargs):
+        image_shape = tuple(int(d) for d in image_shape)
+        latent_input = keras.Input((latent_dim,), name="latents")
+        label_input = keras.Input((), dtype="int32", name="labels")
+        embedded = keras.layers.Embedding(num_classes, latent_dim)(label_input)
+        x = keras.layers.Concatenate()([latent_input, embedded])
+        x = keras.layers.Dense(int(np.prod(image_shape)), activation="tanh")(x)
+        generator = keras.Model(
+            [latent_input, label_input], keras.layers.Reshape(image_shape)(x), name="generator"
+        )
+        sample_input = keras.Input(image_shape, name="samples")
+        scores = keras.layers.Dense(1)(keras.layers.Flatten()(sample_input))
+        discriminator = keras.Model([sample_input, label_input], scores, name="discriminator")
+        super().__init__(
+            generator, discriminator, latent_dim=latent_dim, num_classes=num_classes, **kwargs
+        )
+
+    def get_config(self):
+        return {**super().get_config(), "image_shape": self.image_shape}
+
+
+def run_script_with_test_models(script, *args, env=None):
+    """`run_script`, in a process that first imports this module: its test GANs load there."""
+    path = ROOT / script
+    code = (
+        "import os, runpy, sys\n"
+        "os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "import tests.helpers\n"
+        f"sys.argv[0] = {str(path)!r}\n"
+        "runpy.run_path(sys.argv[0], run_name='__main__')\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})},
+    )  # fmt: skip
 
 
 def run_script(script, *args, env=None):

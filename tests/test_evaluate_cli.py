@@ -6,8 +6,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.helpers import assert_one_line_error, run_script
-from zoo import extractors, training
+from tests.helpers import (
+    TinyConditionalGAN,
+    assert_one_line_error,
+    run_script,
+    run_script_with_test_models,
+)
+from zoo import data, extractors, metrics, training
 
 
 def run_evaluate(*args, env=None):
@@ -40,9 +45,55 @@ def test_evaluate_cli_workdir_prints_metrics_and_floor_and_writes_json(
     assert set(report["metrics"]) == set(report["real_floor"])
     assert report["metrics"]["fid1k"] > 0
     assert (report["num_real_train"], report["num_real_test"]) == (120, 40)
+    # An unconditional model: no class-conditional numbers anywhere.
+    assert "conditional" not in report and "intra_fid" not in result.stdout
+    assert not set(metrics.CONDITIONAL_RESULT_NAMES) & set(report["metrics"])
     assert (workdir / "samples" / "eval_seed0.png").exists()
     # Train and test references, cached for the next run.
     assert len(list((cache / "reference").glob("fashion_mnist-*.npz"))) == 2
+
+
+@pytest.mark.skipif(not extractors.CLASSIFIER_FILE.exists(), reason="no shipped classifier")
+def test_evaluate_cli_conditional_model_prints_and_writes_per_class_metrics(
+    fake_fashion_mnist, tmp_path
+):
+    model = TinyConditionalGAN(image_shape=(28, 28, 1), latent_dim=4, num_classes=10)
+    model_path = tmp_path / "cgan" / "cgan.keras"
+    model_path.parent.mkdir()
+    model.save(model_path)
+    common = (f"--model_path={model_path}", f"--data_dir={fake_fashion_mnist}")
+
+    result = run_script_with_test_models("evaluate.py", *common, "--metrics=fid1k,kid1k")
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    (header,) = [line for line in lines if line.startswith("class ")]
+    assert header.split() == ["class", "intra_fid", "real", "floor", "class_accuracy", "real",
+                              "floor"]  # fmt: skip
+    rows = lines[lines.index(header) + 1 : lines.index(header) + 12]
+    assert rows[0].startswith("0 T-shirt/top") and rows[9].startswith("9 Ankle boot")
+    assert rows[10].startswith("mean")
+    assert "each class's 100 (of 1,000) samples" in result.stdout
+
+    report = json.loads((model_path.parent / "metrics.json").read_text())
+    for results in (report["metrics"], report["real_floor"]):
+        assert set(metrics.CONDITIONAL_RESULT_NAMES) <= set(results)
+        assert len(results["intra_fid_per_class"]) == len(results["class_accuracy_per_class"]) == 10
+        assert results["intra_fid"] == pytest.approx(np.mean(results["intra_fid_per_class"]))
+        assert 0 <= results["class_accuracy"] <= 1
+    assert report["metrics"]["intra_fid"] > 0
+    assert report["conditional"] == {
+        "num_classes": 10, "num_samples": 1000,
+        "class_names": list(data.FASHION_MNIST_CLASSES), "skipped": {},
+    }  # fmt: skip
+
+    result = run_script_with_test_models(
+        "evaluate.py", *common, "--metrics=kid1k", "--noreal_floor", "--noconditional_metrics"
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads((model_path.parent / "metrics.json").read_text())
+    assert set(report["metrics"]) == {"kid1k", "kid1k_std"} and "conditional" not in report
+    assert "intra_fid" not in result.stdout
 
 
 def test_evaluate_cli_unknown_metric_lists_valid_names(tmp_path):

@@ -21,7 +21,20 @@ The maths of FID, IS and KID is TF-GAN's (`*_from_activations`, loaded by
 The networks that turn images into activations live in `zoo.extractors`.
 The real data's activations (and their mean and covariance) are computed
 once per dataset, split, image shape and extractor and cached on disk
-(`reference_activations`).
+(`reference_activations`), with the examples' class labels (`labelled_reference`).
+
+Class-conditional models get two more numbers (`score_conditional`), from the
+same generated samples (sample `i` is of class `i % num_classes`):
+
+    intra_fid        FID of each class's samples against the real train
+                     images of that class, and its mean over classes (Miyato
+                     & Koyama 2018); lower is better. The samples are those of
+                     the largest FID protocol asked for, divided over the
+                     classes (`fid10k`: 1,000 per class for 10 classes).
+    class_accuracy   share of samples that the classifier assigns (argmax of
+                     its logits) to the class they were made for; only where
+                     the classifier's classes are the dataset's (the shipped
+                     Fashion-MNIST classifier on Fashion-MNIST).
 """
 
 import dataclasses
@@ -43,12 +56,19 @@ from zoo.errors import ZooError
 
 # Bump when the cached file's content changes meaning; old files are then ignored.
 # 2: a folder's "train" split no longer holds its held-out test images.
-CACHE_VERSION = 2
+# 3: the file holds the examples' class labels and the class names too.
+CACHE_VERSION = 3
 IS_SPLITS = 10
 PR_NEIGHBOURS = 3
 # Seed of the order in which real examples are read: KID's block estimator
 # assumes random order (TF-GAN's note), and pr*k3 takes the first examples.
 REFERENCE_SHUFFLE_SEED = 0
+# Result names of the class-conditional metrics (`score_conditional`).
+CONDITIONAL_RESULT_NAMES = (
+    "intra_fid", "intra_fid_per_class", "class_accuracy", "class_accuracy_per_class",
+)  # fmt: skip
+# Dataset specs whose labels are those the shipped classifier was trained on.
+CLASSIFIER_DATASETS = ("fashion_mnist", "tfds:fashion_mnist")
 
 
 # ------------------------------------------------------------- protocols
@@ -251,6 +271,169 @@ def _float64(values):
     return tf.convert_to_tensor(np.asarray(values), tf.float64)
 
 
+# ------------------------------------------------ class-conditional maths
+
+
+def split_by_class(rows, labels, num_classes):
+    """The rows of each class, in order: `[rows[labels == c] for c in range(num_classes)]`.
+
+    Args:
+        rows: array `(N, ...)`: features, logits, images.
+        labels: int array `(N,)`; labels outside `[0, num_classes)` are dropped.
+        num_classes: number of classes.
+
+    Returns:
+        list of `num_classes` arrays.
+    """
+    rows, labels = np.asarray(rows), np.asarray(labels)
+    if len(rows) != len(labels):
+        raise ZooError(f"{len(rows)} rows but {len(labels)} labels")
+    return [rows[labels == c] for c in range(num_classes)]
+
+
+def intra_class_fid(real_features, real_labels, fake_features, fake_labels, num_classes):
+    """Intra-class FID: the FID of each class's samples against that class's real ones.
+
+    Args:
+        real_features: array `(N1, D)` of real examples.
+        real_labels: their int labels `(N1,)`.
+        fake_features: array `(N2, D)` of generated samples.
+        fake_labels: the classes they were generated for `(N2,)`.
+        num_classes: number of classes.
+
+    Returns:
+        `(mean, per_class)`: the mean over classes and a list of
+        `num_classes` floats; a class with under 2 examples on either side
+        (no covariance) is `nan`, and so is then the mean.
+
+    Reference:
+        Miyato & Koyama 2018 (cGANs with projection discriminator),
+        https://arxiv.org/abs/1802.05637
+    """
+    real = split_by_class(real_features, real_labels, num_classes)
+    fake = split_by_class(fake_features, fake_labels, num_classes)
+    per_class = [
+        frechet_distance(r, f) if min(len(r), len(f)) >= 2 else math.nan
+        for r, f in zip(real, fake, strict=True)
+    ]
+    return float(np.mean(per_class)), per_class
+
+
+def class_accuracy(logits, labels, num_classes):
+    """The share of samples whose highest logit is their label, overall and per class.
+
+    Args:
+        logits: array `(N, num_classes)` of a classifier.
+        labels: the classes the samples belong to (or were generated for).
+        num_classes: number of classes.
+
+    Returns:
+        `(accuracy, per_class)`: a float and a list of `num_classes` floats
+        (`nan` for a class without samples).
+    """
+    logits, labels = np.asarray(logits), np.asarray(labels)
+    if logits.ndim != 2 or logits.shape[1] != num_classes:
+        raise ZooError(f"class accuracy needs logits (N, {num_classes}), got {logits.shape}")
+    correct = np.argmax(logits, axis=1) == labels
+    per_class = [
+        float(hits.mean()) if len(hits) else math.nan
+        for hits in split_by_class(correct, labels, num_classes)
+    ]
+    return float(correct.mean()), per_class
+
+
+def class_labels_of(num_samples, num_classes):
+    """The classes of the first `num_samples` scored samples (`zoo.latents.class_labels`)."""
+    return np.asarray(latents.class_labels(num_samples, num_classes), np.int32)
+
+
+def conditional_sample_count(metric_names):
+    """How many generated samples the class-conditional metrics use.
+
+    Those of the largest FID protocol asked for, so intra-FID divides the
+    main FID's samples over the classes; without one, all that are generated.
+    """
+    protocols = get_protocols(metric_names)
+    counts = [p.num_samples for p in protocols if p.kind == "fid"]
+    return max(counts or [p.num_samples for p in protocols])
+
+
+def conditional_skips(num_classes, *, dataset, extractor, reference_labels):
+    """Which class-conditional metrics cannot be scored here, and why.
+
+    Intra-FID needs at least 2 real train examples of every class; class
+    accuracy needs a classifier whose classes are the dataset's (the shipped
+    Fashion-MNIST classifier on Fashion-MNIST, with a 10-class model).
+
+    Args:
+        num_classes: the model's number of classes.
+        dataset: the dataset spec.
+        extractor: the `extractors.Extractor` scoring the samples.
+        reference_labels: labels of the real train split.
+
+    Returns:
+        dict: `"intra_fid"` / `"class_accuracy"` -> a one-line reason; a
+        metric that is scored is absent.
+    """
+    skips = {}
+    counts = np.bincount(np.asarray(reference_labels, np.int64), minlength=num_classes)
+    missing = [c for c in range(num_classes) if counts[c] < 2]
+    if missing:
+        listed = ", ".join(str(c) for c in missing[:5]) + (", ..." if len(missing) > 5 else "")
+        skips["intra_fid"] = (
+            f"intra-class FID skipped: {dataset} has under 2 train images of class(es) "
+            f"{listed} of the model's {num_classes}"
+        )
+    if extractor.name != extractors.DEFAULT_EXTRACTOR or dataset not in CLASSIFIER_DATASETS:
+        skips["class_accuracy"] = (
+            f"class accuracy skipped: {extractor.name}'s classes are not {dataset}'s "
+            f"(it needs fashion_mnist_classifier on fashion_mnist)"
+        )
+    elif num_classes != extractor.num_classes:
+        skips["class_accuracy"] = (
+            f"class accuracy skipped: the model has {num_classes} classes, "
+            f"{extractor.name} {extractor.num_classes}"
+        )
+    return skips
+
+
+def score_conditional(
+    fake, fake_labels, reference, reference_labels, num_classes, *, num_samples, skip=(),
+    allow_fewer=False,
+):  # fmt: skip
+    """Intra-class FID and class accuracy of the first `num_samples` samples.
+
+    Args:
+        fake: `extractors.Activations` of the samples (generated, or the real
+            test split for the floor).
+        fake_labels: their classes `(N,)`.
+        reference: `extractors.Activations` of the real train split.
+        reference_labels: its labels.
+        num_classes: number of classes.
+        num_samples: samples scored (`conditional_sample_count`).
+        skip: metrics not to score (keys of `conditional_skips`).
+        allow_fewer: score with fewer samples (the real floor).
+
+    Returns:
+        dict with `intra_fid` (float), `intra_fid_per_class` (list),
+        `class_accuracy`, `class_accuracy_per_class`, less the skipped ones.
+    """
+    if len(fake) < num_samples and not allow_fewer:
+        raise ZooError(f"class-conditional metrics score {num_samples} samples, got {len(fake)}")
+    sample = fake.take(num_samples)
+    labels = np.asarray(fake_labels)[: len(sample)]
+    results = {}
+    if "intra_fid" not in skip:
+        results["intra_fid"], results["intra_fid_per_class"] = intra_class_fid(
+            reference.features, reference_labels, sample.features, labels, num_classes
+        )
+    if "class_accuracy" not in skip:
+        results["class_accuracy"], results["class_accuracy_per_class"] = class_accuracy(
+            sample.logits, labels, num_classes
+        )
+    return results
+
+
 # ------------------------------------------------------------- scoring
 
 
@@ -333,6 +516,68 @@ def format_table(metric_names, results, floor=None, num_test=None, num_train=Non
     return "\n".join(lines)
 
 
+def format_class_table(results, floor=None, class_names=(), notes=(), num_samples=None):
+    """A plain-text table of the class-conditional metrics: one row per class, then the mean.
+
+    Args:
+        results: the model's results, with `intra_fid_per_class` and/or
+            `class_accuracy_per_class` (`score_conditional`).
+        floor: the real test split's (`real_data_floor`), or `None`.
+        class_names: a name per class; missing ones are numbered.
+        notes: lines printed under the table (what was skipped, and why).
+        num_samples: the generated samples the metrics used.
+    """
+    floor = floor or {}
+    columns = [name for name in ("intra_fid", "class_accuracy") if name in results]
+    per_class = [results[f"{name}_per_class"] for name in columns]
+    num_classes = len(per_class[0]) if per_class else 0
+
+    def cell(values, key, index=None):
+        if key not in values:
+            return "-"
+        value = values[key] if index is None else values[f"{key}_per_class"][index]
+        return f"{value:.4g}"
+
+    header = ["class"]
+    for name in columns:
+        header += [name, "real floor"]
+    rows = [tuple(header)]
+    for c in range(num_classes):
+        name = class_names[c] if c < len(class_names) else ""
+        row = [f"{c} {name}".rstrip()]
+        for key in columns:
+            row += [cell(results, key, c), cell(floor, key, c)]
+        rows.append(tuple(row))
+    if columns:
+        mean = ["mean"]
+        for key in columns:
+            mean += [cell(results, key), cell(floor, key)]
+        rows.append(tuple(mean))
+    lines = []
+    if len(rows) > 1:
+        widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+        lines = [
+            "  ".join(text.ljust(width) for text, width in zip(row, widths, strict=True)).rstrip()
+            for row in rows
+        ]
+    if columns:
+        count = ""
+        if num_samples:
+            per = num_samples / num_classes
+            count = f"{num_samples // num_classes:,}" if per.is_integer() else f"about {per:,.0f}"
+            count = f"{count} (of {num_samples:,}) "
+        described = {
+            "intra_fid": f"intra_fid: FID of each class's {count}samples against the real train "
+            f"images of that class (lower is better)",
+            "class_accuracy": "class_accuracy: share of the samples that the classifier assigns "
+            "to their class (higher is better)",
+        }
+        lines += [described[key] for key in columns]
+        if floor:
+            lines.append("real floor: the test images of each class, by their real labels")
+    return "\n".join([*lines, *notes])
+
+
 def generated_batches(model, num_samples, batch_size, seed=0):
     """Yields `num_samples` generated images in batches, a pure function of `seed`.
 
@@ -370,9 +615,14 @@ def generated_activations(model, num_samples, extractor, seed=0):
 
 def evaluate_model(
     model, metric_names=DEFAULT_METRICS, *, dataset="fashion_mnist", data_dir=None,
-    extractor=None, seed=0, reference=None,
+    extractor=None, seed=0, reference=None, reference_labels=None, conditional_metrics=False,
 ):  # fmt: skip
     """Scores a GAN's samples against the real train split.
+
+    With `conditional_metrics` a class-conditional model also gets
+    intra-class FID and class accuracy (`score_conditional`), from the same
+    generated activations (sample `i` is of class `i % num_classes`): one
+    generation serves both.
 
     Args:
         model: a `GAN` of the zoo (anything with `generate`, `latent_dim`,
@@ -384,9 +634,15 @@ def evaluate_model(
             Fashion-MNIST classifier.
         seed: seed of the latents.
         reference: activations of the train split, if already loaded.
+        reference_labels: its labels; needed with `reference` for the
+            class-conditional metrics.
+        conditional_metrics: add the class-conditional metrics for a
+            conditional model (ignored for others). Defaults to `False`:
+            training's `MetricsCallback` logs scalars only.
 
     Returns:
-        dict: result name -> float.
+        dict: result name -> float; the conditional metrics add lists too
+        (`CONDITIONAL_RESULT_NAMES`), less those `conditional_skips` names.
 
     Example:
         >>> evaluate_model(gan, "fid10k,kid10k")
@@ -396,15 +652,30 @@ def evaluate_model(
     if not protocols:
         return {}
     extractor = extractor or extractors.get_extractor()
+    conditional = conditional_metrics and model.conditional
     if reference is None:
-        reference = reference_activations(dataset, "train", model.image_shape, extractor, data_dir)
+        real = labelled_reference(dataset, "train", model.image_shape, extractor, data_dir)
+        reference, reference_labels = real.activations, real.labels
+    elif conditional and reference_labels is None:
+        raise ZooError("the class-conditional metrics need reference_labels with reference")
     count = max(p.num_samples for p in protocols)
     fake = generated_activations(model, count, extractor, seed)
-    return score(protocols, fake, reference)
+    results = score(protocols, fake, reference)
+    if conditional:
+        skips = conditional_skips(
+            model.num_classes, dataset=dataset, extractor=extractor,
+            reference_labels=reference_labels,
+        )  # fmt: skip
+        results.update(score_conditional(
+            fake, class_labels_of(count, model.num_classes), reference, reference_labels,
+            model.num_classes, num_samples=conditional_sample_count(protocols), skip=skips,
+        ))  # fmt: skip
+    return results
 
 
 def real_data_floor(
-    metric_names, *, dataset, image_shape, extractor, data_dir=None, reference=None
+    metric_names, *, dataset, image_shape, extractor, data_dir=None, reference=None,
+    reference_labels=None, num_classes=0,
 ):  # fmt: skip
     """The metrics of the real test split scored as if it were generated.
 
@@ -414,13 +685,29 @@ def real_data_floor(
     The test split has only so many images (10,000 for Fashion-MNIST): a
     `50k` protocol's floor is computed with all of them.
 
+    With `num_classes` (a conditional model's), the class-conditional
+    metrics too, each test image taken as generated for its real label:
+    intra-FID of the test images of each class against the train images of
+    that class, and the classifier's accuracy on the test images.
+
     Returns:
-        `(results, num_test)`: result name -> float, and the test images used.
+        `(results, num_test)`: result name -> float (lists for the per-class
+        results), and the test images used.
     """
-    if reference is None:
-        reference = reference_activations(dataset, "train", image_shape, extractor, data_dir)
-    test = reference_activations(dataset, "test", image_shape, extractor, data_dir)
-    return score(metric_names, test, reference, allow_fewer=True), len(test)
+    if reference is None or (num_classes and reference_labels is None):
+        real = labelled_reference(dataset, "train", image_shape, extractor, data_dir)
+        reference, reference_labels = real.activations, real.labels
+    test = labelled_reference(dataset, "test", image_shape, extractor, data_dir)
+    results = score(metric_names, test.activations, reference, allow_fewer=True)
+    if num_classes:
+        skips = conditional_skips(
+            num_classes, dataset=dataset, extractor=extractor, reference_labels=reference_labels
+        )
+        results.update(score_conditional(
+            test.activations, test.labels, reference, reference_labels, num_classes,
+            num_samples=conditional_sample_count(metric_names), skip=skips, allow_fewer=True,
+        ))  # fmt: skip
+    return results, len(test.activations)
 
 
 def _check_images(image_shape):
@@ -462,13 +749,31 @@ def reference_path(key):
     return cache_dir() / "reference" / name
 
 
+@dataclasses.dataclass(frozen=True)
+class LabelledReference:
+    """A real split's activations with the examples' class labels.
+
+    Attributes:
+        activations: `extractors.Activations`, in the (seeded, shuffled)
+            order the examples were read.
+        labels: int32 `(N,)`: the label of each example (0 where the
+            dataset has none).
+        class_names: the name of each label, when the dataset knows them.
+    """
+
+    activations: extractors.Activations
+    labels: np.ndarray
+    class_names: tuple = ()
+
+
 def reference_activations(dataset, split, image_shape, extractor, data_dir=None):
     """Activations of a real split, computed once and cached on disk.
 
     The cache file (`reference_path`) holds the activations (which KID and
     precision/recall need), their mean and covariance (FID's statistics, for
-    other tools) and the key they were made with. An extractor without a
-    weights file (random weights) is never cached.
+    other tools), the examples' labels and class names (`labelled_reference`)
+    and the key they were made with. An extractor without a weights file
+    (random weights) is never cached.
 
     Args:
         dataset: dataset spec (`zoo.data`).
@@ -481,6 +786,15 @@ def reference_activations(dataset, split, image_shape, extractor, data_dir=None)
     Returns:
         `extractors.Activations` of every image of the split.
     """
+    return labelled_reference(dataset, split, image_shape, extractor, data_dir).activations
+
+
+def labelled_reference(dataset, split, image_shape, extractor, data_dir=None):
+    """Activations of a real split with its labels (`LabelledReference`), cached on disk.
+
+    The same cache file as `reference_activations`: one file serves the
+    whole-split statistics and the per-class ones of intra-class FID.
+    """
     _check_images(image_shape)
     key = reference_key(dataset, split, image_shape, extractor, data_dir)
     path = reference_path(key)
@@ -488,10 +802,10 @@ def reference_activations(dataset, split, image_shape, extractor, data_dir=None)
         cached = _read_reference(path, key)
         if cached is not None:
             return cached
-    activations = _compute_reference(dataset, split, image_shape, extractor, data_dir)
+    reference = _compute_reference(dataset, split, image_shape, extractor, data_dir)
     if extractor.weights_sha256 is not None:
-        _write_reference(path, key, activations)
-    return activations
+        _write_reference(path, key, reference)
+    return reference
 
 
 def reference_statistics(path):
@@ -513,14 +827,28 @@ def _compute_reference(dataset, split, image_shape, extractor, data_dir):
             f"{dataset} {split} has images {tuple(info.sample_shape)}, the model makes "
             f"{tuple(image_shape)}; score against the dataset the model was trained on"
         )
-    batches = examples.unbatch().batch(extractor.batch_size).map(lambda images, labels: images)
+    batches = examples.unbatch().batch(extractor.batch_size)
     print(f"computing reference activations of {dataset} {split} with {extractor.name} "
           f"(once; cached)", flush=True)  # fmt: skip
-    return extractor.extract((images.numpy() for images in batches), info.size)
+    labels = []
+
+    def images():
+        # The labels ride along with the images the extractor streams.
+        for batch_images, batch_labels in batches:
+            labels.append(batch_labels.numpy())
+            yield batch_images.numpy()
+
+    activations = extractor.extract(images(), info.size)
+    return LabelledReference(
+        activations,
+        np.concatenate(labels).astype(np.int32),
+        tuple(getattr(info, "class_names", ()) or ()),
+    )
 
 
-def _write_reference(path, key, activations):
+def _write_reference(path, key, reference):
     path.parent.mkdir(parents=True, exist_ok=True)
+    activations = reference.activations
     features = activations.features.astype(np.float64)
     temporary = path.with_name(f".{path.stem}.tmp.npz")
     np.savez(
@@ -530,17 +858,23 @@ def _write_reference(path, key, activations):
         logits=activations.logits,
         mean=features.mean(axis=0),
         covariance=np.cov(features, rowvar=False),
+        labels=reference.labels,
+        class_names=json.dumps(list(reference.class_names)),
     )
     os.replace(temporary, path)
 
 
 def _read_reference(path, key):
-    """The cached activations, or `None` if the file is unreadable or stale."""
+    """The cached `LabelledReference`, or `None` if the file is unreadable or stale."""
     try:
         with np.load(path) as stored:
             if json.loads(str(stored["key"])) != key:
                 return None
-            return extractors.Activations(stored["features"], stored["logits"])
+            return LabelledReference(
+                extractors.Activations(stored["features"], stored["logits"]),
+                stored["labels"],
+                tuple(json.loads(str(stored["class_names"]))),
+            )
     except (OSError, ValueError, KeyError):
         return None
 

@@ -2,6 +2,7 @@
 the reference cache, and the training callback."""
 
 import json
+import types
 
 import keras
 import numpy as np
@@ -368,3 +369,306 @@ def test_metrics_callback_for_points_fails_before_training(cache, tmp_path):
     callback.set_model(model)
     with pytest.raises(ZooError, match="zoo.modes"):
         callback.on_train_begin()
+
+
+# ---------------------------------------------- class-conditional metrics
+
+
+def test_split_by_class_picks_the_rows_of_each_class():
+    rows = np.arange(8)[:, None] * np.array([1, 10])
+    labels = np.array([2, 0, 1, 2, 0, 5, 2, 1])  # 5: outside the 3 classes, dropped
+    split = metrics.split_by_class(rows, labels, 3)
+    assert len(split) == 3
+    np.testing.assert_array_equal(split[0], [[1, 10], [4, 40]])
+    np.testing.assert_array_equal(split[1], [[2, 20], [7, 70]])
+    np.testing.assert_array_equal(split[2], [[0, 0], [3, 30], [6, 60]])
+    with pytest.raises(ZooError, match="8 rows but 7 labels"):
+        metrics.split_by_class(rows, labels[:7], 3)
+
+
+def _class_features(rng, labels):
+    """Features whose mean depends on the class: class c is centred at c * 3 on axis c % 4."""
+    features = rng.standard_normal((len(labels), 4))
+    features[np.arange(len(labels)), labels % 4] += 3.0 * labels
+    return features
+
+
+def test_intra_class_fid_is_zero_for_each_classs_own_images_and_grows_when_permuted():
+    rng = np.random.default_rng(9)
+    labels = np.arange(300) % 3
+    real = _class_features(rng, labels)
+    same, per_class = metrics.intra_class_fid(real, labels, real, labels, 3)
+    permuted, permuted_per_class = metrics.intra_class_fid(real, labels, real, (labels + 1) % 3, 3)
+    assert same == pytest.approx(0.0, abs=1e-6) and len(per_class) == 3
+    assert min(permuted_per_class) > 5.0
+    assert permuted == pytest.approx(np.mean(permuted_per_class))
+    # The pooled FID cannot tell: the same images, under other labels.
+    assert metrics.frechet_distance(real, real) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_intra_class_fid_of_a_class_with_under_two_samples_is_nan():
+    rng = np.random.default_rng(10)
+    labels = np.array([0, 0, 0, 1, 1, 1, 2])
+    mean, per_class = metrics.intra_class_fid(rng.standard_normal((7, 2)), labels,
+                                              rng.standard_normal((7, 2)), labels, 3)  # fmt: skip
+    assert np.isfinite(per_class[:2]).all() and np.isnan(per_class[2]) and np.isnan(mean)
+
+
+def test_class_accuracy_is_1_for_the_right_classes_and_drops_with_shuffled_labels():
+    labels = np.arange(40) % 4
+    logits = 5.0 * np.eye(4, dtype=np.float32)[labels]
+    assert metrics.class_accuracy(logits, labels, 4) == (1.0, [1.0, 1.0, 1.0, 1.0])
+    shuffled = np.random.default_rng(11).permutation(labels)
+    accuracy, per_class = metrics.class_accuracy(logits, shuffled, 4)
+    assert accuracy == pytest.approx(np.mean(np.argmax(logits, 1) == shuffled)) and accuracy < 0.5
+    # Two of class 0's ten samples (rows 0, 4, ..., 36) classified as class 1.
+    logits[[0, 4]] = 5.0 * np.eye(4)[1]
+    assert metrics.class_accuracy(logits, labels, 4)[1] == [0.8, 1.0, 1.0, 1.0]
+    with pytest.raises(ZooError, match=r"logits \(N, 10\)"):
+        metrics.class_accuracy(logits, labels, 10)
+
+
+def test_conditional_sample_count_is_the_largest_fid_protocols():
+    assert metrics.conditional_sample_count("fid1k,fid10k,is50k") == 10_000
+    assert metrics.conditional_sample_count("kid1k,is10k") == 10_000
+
+
+def test_conditional_skips_class_accuracy_unless_the_classifier_knows_the_classes():
+    classifier = types.SimpleNamespace(name=extractors.DEFAULT_EXTRACTOR, num_classes=10)
+    inception = types.SimpleNamespace(name="inception", num_classes=1008)
+    labels = np.arange(100) % 10
+
+    def skips(num_classes, dataset, extractor, reference_labels=labels):
+        return metrics.conditional_skips(num_classes, dataset=dataset, extractor=extractor,
+                                         reference_labels=reference_labels)  # fmt: skip
+
+    assert skips(10, "fashion_mnist", classifier) == {}
+    assert set(skips(10, "fashion_mnist", inception)) == {"class_accuracy"}
+    assert "folder:x" in skips(10, "folder:x", classifier)["class_accuracy"]
+    assert "model has 3 classes" in skips(3, "fashion_mnist", classifier)["class_accuracy"]
+    # An unlabelled dataset (every label 0) has no images of classes 1 to 9.
+    unlabelled = skips(10, "fashion_mnist", classifier, np.zeros(100, int))
+    assert (
+        set(unlabelled) == {"intra_fid"}
+        and "class(es) 1, 2, 3, 4, 5, ..." in (unlabelled["intra_fid"])
+    )
+
+
+class _LookupExtractor(extractors.Extractor):
+    """A 'classifier' that knows the label of every real image; its features are 4 pixels.
+
+    Unknown images get uniform logits. Named as the shipped classifier, so
+    class accuracy applies; its made-up weights digest lets it be cached.
+    """
+
+    name = extractors.DEFAULT_EXTRACTOR
+    feature_dim = 4
+    num_classes = 10
+    batch_size = 50
+    weights_sha256 = "lookup-stub"
+
+    def __init__(self, labels_by_image):
+        self.labels_by_image = labels_by_image
+        self.images_seen = 0
+
+    def __call__(self, images):
+        images = np.asarray(images, np.float32)
+        self.images_seen += len(images)
+        logits = np.zeros((len(images), self.num_classes), np.float32)
+        for row, image in enumerate(images):
+            label = self.labels_by_image.get(image.tobytes())
+            if label is not None:
+                logits[row, label] = 10.0
+        return images.reshape(len(images), -1)[:, 1:5].copy(), logits
+
+
+def _real_images(data_dir, split):
+    """`(images, labels)` of a split of the fake Fashion-MNIST, in file order."""
+    from zoo import data
+
+    size = {"train": 120, "test": 40}[split]  # one batch: the whole split
+    batches, _ = data.load_dataset("fashion_mnist", batch_size=size, split=split, shuffle=False,
+                                   repeat=False, data_dir=data_dir)  # fmt: skip
+    ((images, labels),) = list(batches)
+    return images.numpy(), labels.numpy()
+
+
+@pytest.fixture
+def lookup_extractor(fake_fashion_mnist):
+    labels_by_image = {}
+    for split in ("train", "test"):
+        images, labels = _real_images(fake_fashion_mnist, split)
+        labels_by_image.update(
+            (image.tobytes(), int(label)) for image, label in zip(images, labels, strict=True)
+        )
+    return _LookupExtractor(labels_by_image)
+
+
+class _ReplayModel:
+    """A conditional 'GAN' whose samples of class c are the real train images of class
+    `classes[c]`, each in turn."""
+
+    conditional = True
+    num_classes = 10
+    latent_dim = 2
+    image_shape = (28, 28, 1)
+
+    def __init__(self, data_dir, classes=range(10)):
+        images, labels = _real_images(data_dir, "train")
+        self.images = [images[labels == c] for c in classes]
+        self.served = np.zeros(10, int)
+        self.generated = 0
+
+    def generate(self, num_samples=None, latents=None, labels=None, seed=None):
+        samples = []
+        for label in np.asarray(labels):
+            source = self.images[label]
+            samples.append(source[self.served[label] % len(source)])
+            self.served[label] += 1
+        self.generated += len(samples)
+        return np.stack(samples)
+
+
+@pytest.fixture
+def fid120(monkeypatch):
+    """A test-sized FID protocol: all 120 train images of the fake Fashion-MNIST."""
+    monkeypatch.setitem(metrics.PROTOCOLS, "fid120", metrics.Protocol("fid120", "fid", 120))
+    return "fid120"
+
+
+def test_evaluate_model_of_a_model_replaying_each_classs_images_scores_perfectly(
+    fake_fashion_mnist, lookup_extractor, fid120
+):
+    def evaluate(model):
+        return metrics.evaluate_model(
+            model, fid120, data_dir=fake_fashion_mnist, extractor=lookup_extractor,
+            conditional_metrics=True,
+        )  # fmt: skip
+
+    faithful = _ReplayModel(fake_fashion_mnist)
+    results = evaluate(faithful)
+    # Each class's 12 samples are that class's 12 train images.
+    assert results["intra_fid"] == pytest.approx(0.0, abs=1e-6)
+    assert results["intra_fid_per_class"] == pytest.approx([0.0] * 10, abs=1e-6)
+    assert results["class_accuracy"] == 1.0 and results["class_accuracy_per_class"] == [1.0] * 10
+    # One generation of 120 samples served both the FID and the per-class metrics.
+    assert faithful.generated == 120
+
+    shifted = evaluate(_ReplayModel(fake_fashion_mnist, classes=[(c + 1) % 10 for c in range(10)]))
+    # The same 120 images, each under the wrong label: FID cannot tell, these can.
+    assert shifted["fid120"] == pytest.approx(results["fid120"], abs=1e-6)
+    assert min(shifted["intra_fid_per_class"]) > 0.01 and shifted["intra_fid"] > 0.05
+    assert shifted["class_accuracy"] == 0.0
+
+
+def test_evaluate_model_adds_class_metrics_only_to_conditional_models_that_ask(
+    fake_fashion_mnist, lookup_extractor, fid120
+):
+    def evaluate(model, conditional_metrics):
+        return metrics.evaluate_model(
+            model, fid120, data_dir=fake_fashion_mnist, extractor=lookup_extractor,
+            conditional_metrics=conditional_metrics,
+        )  # fmt: skip
+
+    assert set(evaluate(_ReplayModel(fake_fashion_mnist), False)) == {"fid120"}
+    assert set(evaluate(_tiny_gan(), True)) == {"fid120"}
+    assert set(evaluate(_ReplayModel(fake_fashion_mnist), True)) == {
+        "fid120",
+        *metrics.CONDITIONAL_RESULT_NAMES,
+    }
+
+
+def test_real_data_floor_of_a_conditional_model_scores_the_test_images_by_label(
+    fake_fashion_mnist, lookup_extractor, fid120
+):
+    floor, num_test = metrics.real_data_floor(
+        fid120, dataset="fashion_mnist", image_shape=(28, 28, 1), extractor=lookup_extractor,
+        data_dir=fake_fashion_mnist, num_classes=10,
+    )  # fmt: skip
+    assert num_test == 40
+    assert set(floor) == {"fid120", *metrics.CONDITIONAL_RESULT_NAMES}
+    assert floor["class_accuracy"] == 1.0  # the lookup knows every test image
+    # 4 test images of each class against its 12 train images.
+    assert len(floor["intra_fid_per_class"]) == 10 and floor["intra_fid"] > 0
+    unconditional, _ = metrics.real_data_floor(
+        fid120, dataset="fashion_mnist", image_shape=(28, 28, 1), extractor=lookup_extractor,
+        data_dir=fake_fashion_mnist,
+    )  # fmt: skip
+    assert set(unconditional) == {"fid120"}
+
+
+def test_labelled_reference_caches_labels_in_the_order_of_the_activations(
+    fake_fashion_mnist, cache, lookup_extractor
+):
+    first = metrics.labelled_reference("fashion_mnist", "train", (28, 28, 1), lookup_extractor,
+                                       fake_fashion_mnist)  # fmt: skip
+    seen = lookup_extractor.images_seen
+    second = metrics.labelled_reference("fashion_mnist", "train", (28, 28, 1), lookup_extractor,
+                                        fake_fashion_mnist)  # fmt: skip
+    assert seen == 120 and lookup_extractor.images_seen == seen  # read from the cache
+    (path,) = (cache / "reference").glob("*.npz")
+    for reference in (first, second):
+        assert reference.labels.dtype == np.int32
+        np.testing.assert_array_equal(np.bincount(reference.labels), [12] * 10)
+        # The lookup's logits name each image's true label: row i's label is its image's.
+        np.testing.assert_array_equal(
+            np.argmax(reference.activations.logits, axis=1), reference.labels
+        )
+    assert second.class_names == first.class_names
+    np.testing.assert_array_equal(second.activations.features, first.activations.features)
+    np.testing.assert_array_equal(
+        metrics.reference_activations("fashion_mnist", "train", (28, 28, 1), lookup_extractor,
+                                      fake_fashion_mnist).features,
+        first.activations.features,
+    )  # fmt: skip
+    assert path.exists()
+
+
+def test_cache_file_without_labels_is_recomputed(fake_fashion_mnist, cache, lookup_extractor):
+    key = metrics.reference_key("fashion_mnist", "test", (28, 28, 1), lookup_extractor,
+                                fake_fashion_mnist)  # fmt: skip
+    path = metrics.reference_path(key)
+    path.parent.mkdir(parents=True)
+    # A file of the layout before labels were stored, under the current key.
+    np.savez(path, key=json.dumps(key, sort_keys=True), features=np.zeros((1, 4)),
+             logits=np.zeros((1, 10)))  # fmt: skip
+    reference = metrics.labelled_reference("fashion_mnist", "test", (28, 28, 1), lookup_extractor,
+                                           fake_fashion_mnist)  # fmt: skip
+    assert len(reference.labels) == len(reference.activations) == 40
+    assert metrics.CACHE_VERSION >= 3
+
+
+def test_format_class_table_lists_each_class_beside_the_floor_and_the_notes():
+    results = {"intra_fid": 2.0, "intra_fid_per_class": [1.0, 3.0],
+               "class_accuracy": 0.75, "class_accuracy_per_class": [0.5, 1.0]}  # fmt: skip
+    floor = {"intra_fid": 0.5, "intra_fid_per_class": [0.25, 0.75],
+             "class_accuracy": 0.9, "class_accuracy_per_class": [0.8, 1.0]}  # fmt: skip
+    table = metrics.format_class_table(results, floor, ("Cat", "Dog"), num_samples=20)
+    lines = table.splitlines()
+    assert lines[0].split() == ["class", "intra_fid", "real", "floor", "class_accuracy", "real",
+                                "floor"]  # fmt: skip
+    assert lines[1].split() == ["0", "Cat", "1", "0.25", "0.5", "0.8"]
+    assert lines[3].split() == ["mean", "2", "0.5", "0.75", "0.9"]
+    assert "each class's 10 (of 20) samples" in table and "real floor: the test" in table
+
+    only_fid = {k: v for k, v in results.items() if k.startswith("intra")}
+    note = "class accuracy skipped: inception's classes are not fashion_mnist's"
+    table = metrics.format_class_table(only_fid, None, notes=[note], num_samples=20)
+    assert "class_accuracy" not in table.splitlines()[0]
+    assert table.splitlines()[1].split() == ["0", "1", "-"]
+    assert table.splitlines()[-1] == note
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not extractors.CLASSIFIER_FILE.exists(), reason="no shipped classifier")
+def test_real_floor_class_accuracy_is_the_classifiers_recorded_test_accuracy(
+    fashion_mnist_files,
+):
+    floor, num_test = metrics.real_data_floor(
+        "fid10k", dataset="fashion_mnist", image_shape=(28, 28, 1),
+        extractor=extractors.get_extractor(), num_classes=10,
+    )  # fmt: skip
+    assert num_test == 10_000
+    recorded = extractors.classifier_info()["test_accuracy"]
+    assert floor["class_accuracy"] == pytest.approx(recorded, abs=1e-4)
+    assert floor["intra_fid"] < 1.0  # a class's test images against its train images
