@@ -83,6 +83,10 @@ class GAN(keras.Model):
     # more (a penalty, a fade-in alpha) extend this tuple.
     metric_names = ("d_loss", "g_loss", "d_real", "d_fake", "d_penalty")
 
+    # Whether training gives the family the dataset's number of classes
+    # (`num_classes`) by default: the class-conditional families say so.
+    class_conditional = False
+
     # Type and range of each constructor argument (models/arguments.py);
     # families add theirs, and every family's arguments are checked before its
     # networks are built.
@@ -358,6 +362,16 @@ class GAN(keras.Model):
             tf.split(labels, self.d_steps) if labels is not None else [None] * self.d_steps
         )
         return list(zip(image_chunks, label_chunks, strict=True))
+
+    def begin_discriminator_update(self):
+        """Called once before each discriminator update; nothing by default.
+
+        State that must move once per update rather than once per call (the
+        power iterations of spectral normalization) moves here.
+        """
+
+    def begin_generator_update(self):
+        """Called once before each generator update; nothing by default."""
 
     def minimize(self, optimizer, tape, loss, network):
         """One optimizer step on `network`'s trainable weights."""

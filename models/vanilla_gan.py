@@ -127,6 +127,7 @@ class VanillaGAN(GAN):
         # Discriminator update, k = d_steps times (Algorithm 1's inner loop):
         # each on its own real minibatch and fresh noise.
         for real_images, real_labels in self.split_real_batches(data):
+            self.begin_discriminator_update()
             batch_size = tf.shape(real_images)[0]
             fake_labels = self.sample_labels(batch_size)
             fake_images = self.generate_images(
@@ -145,6 +146,7 @@ class VanillaGAN(GAN):
                 losses.clip_weights(self.discriminator.trainable_variables, self.clip_value)
 
         # Generator update, on fresh noise.
+        self.begin_generator_update()
         fake_labels = self.sample_labels(batch_size)
         latents = self.sample_latents(batch_size)
         with tf.GradientTape() as tape:

@@ -187,7 +187,33 @@ def build_model(config, info):
             f"{tuple(info.sample_shape)}; drop image_shape or pass a matching --image_size"
         )
     kwargs.setdefault("seed", config.seed)
+    if registry.get_model_class(config.model).class_conditional:
+        _check_labels(config, kwargs.get("num_classes"), info)
+        kwargs.setdefault("num_classes", info.num_classes)
     return registry.build(config.model, image_shape=image_shape, **kwargs)
+
+
+def _check_labels(config, num_classes, info):
+    """A conditional model needs the dataset's labels, all of them.
+
+    `num_classes` is the one asked for in `model_kwargs`; `None` asks for
+    the dataset's, and `0` for the unconditional model.
+    """
+    if num_classes == 0 or num_classes == info.num_classes:
+        return
+    if num_classes is None and info.num_classes:
+        return
+    family = registry.get_model_class(config.model).__name__
+    if not info.num_classes:
+        raise ZooError(
+            f"{family} is class-conditional but {config.dataset} has no labels; give the "
+            f"folder one subfolder per class, or train unconditionally with "
+            f"--model_kwargs=num_classes=0"
+        )
+    raise ZooError(
+        f"model_kwargs num_classes={num_classes} does not match the {info.num_classes} classes "
+        f"of {config.dataset}; drop num_classes (or 0 for an unconditional model)"
+    )
 
 
 def compile_model(model, config):
@@ -573,8 +599,9 @@ class _RunCallbacks:
         examples_per_step = config.batch_size * model.d_steps
         self.guard = zoo_callbacks.NaNGuard(config.checkpoint_every)
         self.logger = zoo_callbacks.ScalarLogger(writer, config.log_every, examples_per_step)
+        grid_size = zoo_callbacks.class_grid_size(config.num_samples, model.num_classes)
         self.samples = zoo_callbacks.SampleGrid(
-            workdir / "samples", fixed_latents(model, config.num_samples, config.seed),
+            workdir / "samples", fixed_latents(model, grid_size, config.seed),
             config.sample_every, writer, config.dataset,
         )  # fmt: skip
         self.checkpointer = zoo_callbacks.Checkpointer(manager, config.checkpoint_every)

@@ -88,6 +88,11 @@ def gans():
     return {
         "dcgan": dcgan,
         "conditional": TruncatedConditionalGAN(),
+        "sagan": _fit(
+            models.SAGAN(
+                image_shape=(16, 16, 1), latent_dim=8, base_filters=8, num_classes=3, ema_decay=0.5
+            )
+        ),  # fmt: skip
         "points": models.VanillaGAN(image_shape=(2,), latent_dim=4, hidden_dims=(8,)),
     }
 
@@ -163,7 +168,8 @@ def test_export_signatures_read_back_with_saved_model_cli_are_documented(exports
 
 
 @pytest.mark.parametrize(
-    "name, conditional, truncation", [("conditional", True, True), ("points", False, False)]
+    "name, conditional, truncation",
+    [("conditional", True, True), ("sagan", True, False), ("points", False, False)],
 )
 def test_export_signatures_of_conditional_and_point_models_are_documented(
     exports, gans, name, conditional, truncation
@@ -261,6 +267,7 @@ def fresh_process_calls(gans):
     process makes; ids starting with `bad_` must fail."""
     z, z_points = _latents(gans["dcgan"], 3), _latents(gans["points"], 2)
     z_conditional = _latents(gans["conditional"], 3)
+    z_sagan = _latents(gans["sagan"], 3, seed=1)
     labels = np.array([0, 2, 1], "int32")
     seed = lambda s: np.int64(s)  # noqa: E731
     count = lambda n: np.int32(n)  # noqa: E731
@@ -293,6 +300,19 @@ def fresh_process_calls(gans):
             "conditional",
             "interpolate",
             {**_path(z_conditional), "label": np.int32(2)},
+            "tf2",
+        ),
+        "s_default": ("sagan", "serving_default", {"latents": z_sagan, "labels": labels}, "tf2"),
+        "s_default_session": (
+            "sagan",
+            "serving_default",
+            {"latents": z_sagan, "labels": labels},
+            "session",
+        ),
+        "s_generate": (
+            "sagan",
+            "generate",
+            {"seed": seed(4), "num_samples": count(3), "labels": labels},
             "tf2",
         ),
         "p_default": ("points", "serving_default", {"latents": z_points}, "tf2"),
@@ -363,7 +383,10 @@ def test_fresh_process_imports_only_tensorflow(fresh_process):
     assert report["importable"] == []
 
 
-@pytest.mark.parametrize("call_id", ["default", "default_session", "c_default", "p_default"])
+@pytest.mark.parametrize(
+    "call_id", ["default", "default_session", "c_default", "s_default", "s_default_session",
+                "p_default"],
+)  # fmt: skip
 def test_fresh_process_serving_default_equals_in_memory_generator(fresh_process, gans, call_id):
     calls, report, outputs = fresh_process
     name, _, inputs, _ = calls[call_id]
@@ -406,6 +429,12 @@ def test_fresh_process_generate_equals_model_on_seeded_latents(fresh_process, ga
     expected = conditional((z, inputs["labels"]), truncation_psi=0.5)
     np.testing.assert_allclose(outputs["c_generate"]["samples"], expected, atol=TOLERANCE)
     assert not np.allclose(expected, conditional((z, inputs["labels"])), atol=1e-3)
+    sagan, labels = gans["sagan"], calls["s_generate"][2]["labels"]
+    np.testing.assert_allclose(
+        outputs["s_generate"]["samples"],
+        sagan.generate(3, labels=labels, seed=4),
+        atol=TOLERANCE,
+    )
     np.testing.assert_allclose(
         outputs["p_generate"]["samples"],
         gans["points"](latents.seeded_latents(1, 2, 4)),
@@ -413,12 +442,13 @@ def test_fresh_process_generate_equals_model_on_seeded_latents(fresh_process, ga
     )
 
 
-@pytest.mark.parametrize("name", ["dcgan", "conditional"])
+@pytest.mark.parametrize("name", ["dcgan", "conditional", "sagan"])
 def test_one_seed_gives_the_same_samples_to_generate_scoring_and_the_export(gans, exports, name):
     gan, seed, count = gans[name], 3, 5
     inputs = {"seed": tf.constant(seed, tf.int64), "num_samples": tf.constant(count)}
     if gan.conditional:
         inputs["labels"] = tf.constant([0, 1, 2, 0, 1])
+    if export.supports_truncation(gan):
         inputs["truncation_psi"] = tf.constant(1.0)
 
     grid = gan.generate(count, seed=seed)  # evaluate.py --seed=3's grid
