@@ -38,8 +38,8 @@ bench: venv data
 	$(PY) bench/score_time.py
 
 # Image quality at equal time: each image family trains 20 minutes on Fashion-MNIST 32x32 and
-# evaluate.py scores it (about 1.5 h on 2 cores); one family: make bench-quality FAMILIES=progan.
-FAMILIES ?= vanilla_gan,dcgan,wgan_gp,progan
+# evaluate.py scores it (about 2 h on 2 cores); one family: make bench-quality FAMILIES=progan.
+FAMILIES ?= vanilla_gan,dcgan,wgan_gp,progan,sagan
 bench-quality: venv data
 	$(PY) bench/quality.py --families=$(FAMILIES)
 

@@ -49,6 +49,7 @@ CONFIGS = {
     "dcgan": QualityConfig("DCGAN", {}),
     "wgan_gp": QualityConfig("WGAN-GP (5 critic steps)", {}),
     "progan": QualityConfig("ProGAN (40k images per phase)", {"images_per_phase": 40_000}),
+    "sagan": QualityConfig("SAGAN (class-conditional)", {}),
 }
 METRICS = "fid10k,is10k,kid10k"
 
@@ -99,8 +100,9 @@ def run_one(family, output_dir):
 def table(rows):
     """The Markdown table of the rows of the current budget, and the real-data floor."""
     lines = [
-        "| family | steps | images/s | fid10k (lower is better) | is10k | kid10k |",
-        "|---|---|---|---|---|---|",
+        "| family | steps | images/s | fid10k (lower is better) | is10k | kid10k "
+        "| intra-class FID | class accuracy |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for family, config in CONFIGS.items():
         row = next((r for r in rows if r["family"] == family), None)
@@ -109,16 +111,25 @@ def table(rows):
         m = row["metrics"]
         lines.append(
             f"| {config.label} | {row['steps']:,} | {row['images_per_second'] or 0:.0f} | "
-            f"{m['fid10k']:.2f} | {m['is10k']:.2f} | {m['kid10k']:.3f} |"
+            f"{m['fid10k']:.2f} | {m['is10k']:.2f} | {m['kid10k']:.3f} | {_conditional(m)} |"
         )
     floors = [r["real_floor"] for r in rows if r.get("real_floor")]
+    conditional_floors = [f for f in floors if "class_accuracy" in f]
     if floors:
         floor = floors[-1]
+        class_floor = conditional_floors[-1] if conditional_floors else {}
         lines.append(
             f"| real test images (floor) | | | {floor['fid10k']:.2f} | {floor['is10k']:.2f} | "
-            f"{floor['kid10k']:.3f} |"
+            f"{floor['kid10k']:.3f} | {_conditional(class_floor)} |"
         )
     return "\n".join(lines)
+
+
+def _conditional(metrics):
+    """The conditional columns: intra-class FID and class accuracy, blank for unconditional rows."""
+    intra = f"{metrics['intra_fid']:.2f}" if "intra_fid" in metrics else ""
+    accuracy = f"{metrics['class_accuracy']:.1%}" if "class_accuracy" in metrics else ""
+    return f"{intra} | {accuracy}"
 
 
 def write_results(rows, output):

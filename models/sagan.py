@@ -153,7 +153,8 @@ class SAGAN(GAN):
     discriminator step per generator step; samples come from a generator EMA.
 
     Defaults fit a CPU: the plain (DCGAN-shaped, upsample-and-conv) networks
-    at `base_filters=64`; `residual=True` gives the paper's residual blocks.
+    at `base_filters=32`, 1.8x the images/s of 64 on 2 cores; `residual=True`
+    gives the paper's residual blocks.
 
     Args:
         image_shape: `(H, H, C)`, `H = s * 2^n` with `s >= 4`. Defaults to
@@ -163,7 +164,7 @@ class SAGAN(GAN):
             unconditional one. Defaults to `0` (`train.py` passes the
             dataset's).
         base_filters: feature maps at the largest side; they double as the
-            side halves. Defaults to `64`.
+            side halves. Defaults to `32`.
         attention_side: side of the feature maps that attention sees, in both
             networks; `0` for none; `None` for 32, or half the image side
             below 64x64 (the paper's 32 of a 128x128 model; 16 of 32x32).
@@ -197,7 +198,7 @@ class SAGAN(GAN):
         image_shape=(32, 32, 1),
         latent_dim=128,
         num_classes=0,
-        base_filters=64,
+        base_filters=32,
         attention_side=None,
         residual=False,
         loss="hinge",
