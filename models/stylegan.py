@@ -1,0 +1,367 @@
+"""StyleGAN and StyleGAN2: a mapping network, a style-driven synthesis network.
+
+The mapping network turns z into an intermediate latent w; the synthesis
+network starts from a learned constant and is steered at every layer by its
+own copy of w (one per entry of `ws`, so copies can differ: style mixing),
+with noise added per layer. StyleGAN2 (the default) modulates and
+demodulates the convolution weights instead of AdaIN, regularizes lazily
+(R1 every 16 discriminator steps) and may add path-length regularization.
+
+The generator is the wiring `z -> mapping -> w_avg tracker -> ws -> synthesis`:
+one Keras model whose parts the family reaches by name, so the base's EMA
+copy, checkpoints and exports need no StyleGAN special case.
+"""
+
+import math
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+from models import arguments, stylegan_networks
+from models.base import GAN
+from zoo.errors import ZooError
+from zoo.registry import register_model
+
+
+@keras.saving.register_keras_serializable(package="gan_zoo")
+class TrackedAverage(keras.layers.Layer):
+    """Passes w through and keeps `w_avg`, its running average over generator steps.
+
+    The average is a non-trainable weight of the generator, so the EMA copy,
+    checkpoints, `.keras` files and exports carry it. It moves only when the
+    family calls `track` (on generator steps), never in `call`.
+
+    Args:
+        **kwargs: `keras.layers.Layer` arguments (`name`, `dtype`).
+    """
+
+    def build(self, input_shape):
+        self.average = self.add_weight(
+            shape=(input_shape[-1],), initializer="zeros", trainable=False, name="average"
+        )
+
+    def call(self, inputs):
+        return inputs
+
+    def track(self, w, beta):
+        """`w_avg <- lerp(mean(w), w_avg, beta)`, StyleGAN's w_avg_beta."""
+        batch_mean = ops.cast(ops.mean(w, axis=0), self.average.dtype)
+        self.average.assign(beta * self.average + (1.0 - beta) * batch_mean)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+def stylegan_generator(mapping, synthesis, latent_dim, num_ws):
+    """`z -> mapping -> w_avg tracker -> ws (num_ws copies) -> synthesis`."""
+    latents = keras.Input((latent_dim,), name="latents")
+    w = TrackedAverage(name="w_avg")(mapping(latents))
+    ws = keras.layers.RepeatVector(num_ws, name="broadcast")(w)  # (B, num_ws, w_dim)
+    return keras.Model(latents, synthesis(ws), name="generator")
+
+
+@register_model("stylegan")
+class StyleGAN(GAN):
+    """StyleGAN2 (or StyleGAN with `modulation="adain"`) for square images.
+
+    Defaults follow NVIDIA's 32x32 recipe (stylegan2-ada's `cifar` config)
+    scaled down to 2 CPU cores: a 2-layer mapping network, R1 gamma 0.01 every
+    16 discriminator steps, no path-length regularization and no style mixing,
+    Adam(0.0025, 0, 0.99); fewer feature maps (`max_channels=128`), a 128-d z
+    and w, and an EMA of 0.999 per step instead of a 500k-image half-life,
+    which a CPU run never reaches. The paper's sizes: `latent_dim=512,
+    w_dim=512, mapping_layers=8, max_channels=512, channel_base=16384,
+    mixing_probability=0.9, pl_weight=2, r1_gamma=10` at 256x256 and up.
+
+    Args:
+        image_shape: `(R, R, C)` with `R = 4 * 2^n`, n >= 1. Defaults to `(32, 32, 1)`.
+        latent_dim: size of z. Defaults to `128`.
+        w_dim: size of w. Defaults to `128`.
+        mapping_layers: dense layers of the mapping network. Defaults to `2`.
+        mapping_lr_multiplier: learning-rate multiplier of the mapping
+            network (equalized LR). Defaults to `0.01`.
+        max_channels: most feature maps of any resolution. Defaults to `128`.
+        channel_base: feature maps at resolution r are
+            `min(max_channels, channel_base / r)`. Defaults to `2048`.
+        modulation: `"demodulate"` (StyleGAN2's modulated convolutions) or
+            `"adain"` (StyleGAN's). Defaults to `"demodulate"`.
+        mixing_probability: share of training batches whose ws switch from
+            one z's w to another's at a random layer. Defaults to `0`.
+        pl_weight: path-length regularization weight; `0` turns it off.
+            Defaults to `0`.
+        pl_every: path-length regularization runs every n-th generator step,
+            n times as strong. Defaults to `4`.
+        pl_decay: decay of the running mean `pl_mean`. Defaults to `0.01`.
+        w_avg_beta: decay of the running average of w. Defaults to `0.995`.
+        loss: adversarial loss. Defaults to `"non_saturating"`.
+        r1_gamma: R1 gamma. Defaults to `0.01`.
+        penalty_every: R1 runs every n-th discriminator step. Defaults to `16`.
+        ema_decay: generator EMA used for samples and export. Defaults to `0.999`.
+        **kwargs: other `GAN` arguments (`seed`, `name`, ...).
+
+    Example:
+        >>> gan = zoo.build("stylegan")
+        >>> images = gan.generate(16, seed=0, truncation_psi=0.7)
+
+    Reference:
+        Karras et al. 2019, https://arxiv.org/abs/1812.04948;
+        Karras et al. 2020, https://arxiv.org/abs/1912.04958
+    """
+
+    metric_names = GAN.metric_names + ("pl_penalty", "pl_mean")
+    argument_specs = {
+        "image_shape": arguments.shape,
+        "w_dim": arguments.positive_int,
+        "mapping_layers": arguments.positive_int,
+        "mapping_lr_multiplier": arguments.positive_float,
+        "max_channels": arguments.positive_int,
+        "channel_base": arguments.positive_int,
+        "modulation": arguments.one_of("demodulate", "adain"),
+        "mixing_probability": arguments.probability,
+        "pl_weight": arguments.non_negative_float,
+        "pl_every": arguments.positive_int,
+        "pl_decay": arguments.unit_interval,
+        "w_avg_beta": arguments.unit_interval,
+    }
+
+    def __init__(
+        self,
+        image_shape=(32, 32, 1),
+        latent_dim=128,
+        w_dim=128,
+        mapping_layers=2,
+        mapping_lr_multiplier=0.01,
+        max_channels=128,
+        channel_base=2048,
+        modulation="demodulate",
+        mixing_probability=0.0,
+        pl_weight=0.0,
+        pl_every=4,
+        pl_decay=0.01,
+        w_avg_beta=0.995,
+        loss="non_saturating",
+        r1_gamma=0.01,
+        penalty_every=16,
+        ema_decay=0.999,
+        **kwargs,
+    ):
+        image_shape = tuple(int(d) for d in image_shape)
+        if len(image_shape) != 3 or image_shape[0] != image_shape[1]:
+            raise ZooError(f"StyleGAN makes square images (R, R, C), got image_shape={image_shape}")
+        channels_at = stylegan_networks.default_channels(max_channels, channel_base)
+        self.num_ws = stylegan_networks.num_ws_for(image_shape[0])
+        mapping = stylegan_networks.mapping_network(
+            latent_dim, w_dim, mapping_layers, mapping_lr_multiplier
+        )
+        synthesis = stylegan_networks.synthesis_network(image_shape, w_dim, channels_at, modulation)
+        super().__init__(
+            stylegan_generator(mapping, synthesis, latent_dim, self.num_ws),
+            stylegan_networks.stylegan_discriminator(image_shape, channels_at),
+            latent_dim=latent_dim, loss=loss, r1_gamma=r1_gamma, penalty_every=penalty_every,
+            ema_decay=ema_decay, **kwargs,
+        )  # fmt: skip
+        self.w_dim = int(w_dim)
+        self.mapping_layers = int(mapping_layers)
+        self.mapping_lr_multiplier = float(mapping_lr_multiplier)
+        self.max_channels, self.channel_base = int(max_channels), int(channel_base)
+        self.modulation = modulation
+        self.mixing_probability = float(mixing_probability)
+        self.pl_weight, self.pl_every = float(pl_weight), int(pl_every)
+        self.pl_decay, self.w_avg_beta = float(pl_decay), float(w_avg_beta)
+        # Path-length regularization's running mean of |J^T y|: training
+        # state, checkpointed with the model (a `.keras` file keeps it too).
+        self.pl_mean = self.add_weight(
+            shape=(), initializer="zeros", trainable=False, name="pl_mean"
+        )
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "image_shape": self.image_shape,
+            "w_dim": self.w_dim,
+            "mapping_layers": self.mapping_layers,
+            "mapping_lr_multiplier": self.mapping_lr_multiplier,
+            "max_channels": self.max_channels,
+            "channel_base": self.channel_base,
+            "modulation": self.modulation,
+            "mixing_probability": self.mixing_probability,
+            "pl_weight": self.pl_weight,
+            "pl_every": self.pl_every,
+            "pl_decay": self.pl_decay,
+            "w_avg_beta": self.w_avg_beta,
+        }
+
+    def default_optimizers(self):
+        # StyleGAN2 Appendix B: with a regularizer every k steps of a network,
+        # its Adam runs at lr * c and betas ** c, c = k / (k + 1), so the
+        # lazy schedule matches the per-step one.
+        def adam(interval):
+            c = interval / (interval + 1) if interval > 1 else 1.0
+            return keras.optimizers.Adam(0.0025 * c, beta_1=0.0, beta_2=0.99**c, epsilon=1e-8)
+
+        lazy_r1 = self.penalty_every if self.r1_gamma else 1
+        lazy_pl = self.pl_every if self.pl_weight else 1
+        return adam(lazy_r1), adam(lazy_pl)
+
+    # ------------------------------------------------- the generator's parts
+
+    @property
+    def style_shape(self):
+        return (self.num_ws, self.w_dim)
+
+    def mapping_network(self, generator=None):
+        """z -> w of `generator` (default: the trained one)."""
+        return (generator or self.generator).get_layer("mapping")
+
+    def synthesis_network(self, generator=None):
+        """ws `(B, num_ws, w_dim)` -> images of `generator`."""
+        return (generator or self.generator).get_layer("synthesis")
+
+    def w_average(self, generator=None):
+        """The running average of w, `(w_dim,)`, that truncation pulls towards."""
+        return (generator or self.generator).get_layer("w_avg").average
+
+    def mapping(self, latents, generator=None, training=False):
+        """ws `(B, num_ws, w_dim)`: every layer's copy of w = mapping(z)."""
+        w = self.mapping_network(generator)(latents, training=training)
+        return ops.repeat(w[:, None, :], self.num_ws, axis=1)
+
+    def truncate(self, ws, truncation_psi=1.0, truncation_cutoff=None, generator=None):
+        """Pulls ws towards `w_avg`: `w_avg + psi (w - w_avg)` on layers below the cutoff.
+
+        Args:
+            ws: `(B, num_ws, w_dim)`.
+            truncation_psi: 1 leaves ws as they are, 0 gives `w_avg`.
+            truncation_cutoff: only the first `cutoff` layers (the coarse
+                styles) are truncated; `None` truncates every layer.
+        """
+        w_avg = ops.cast(self.w_average(generator), ws.dtype)
+        truncated = w_avg + ops.cast(truncation_psi, ws.dtype) * (ws - w_avg)
+        if truncation_cutoff is None:
+            return truncated
+        layer = ops.arange(self.num_ws)[None, :, None]
+        return ops.where(layer < truncation_cutoff, truncated, ws)
+
+    def synthesize(self, ws, generator=None, training=False):
+        """Images from per-layer ws.
+
+        The synthesis network's output is linear, as in StyleGAN: the
+        discriminator sees it raw in training; samples (`training=False`) are
+        clipped to the zoo's [-1, 1].
+        """
+        images = self.synthesis_network(generator)(ws, training=training)
+        return images if training else ops.clip(images, -1.0, 1.0)
+
+    def generate_images(
+        self, latents, labels=None, training=False, generator=None, truncation_psi=1.0,
+        truncation_cutoff=None,
+    ):  # fmt: skip
+        """z -> ws -> (truncated) ws -> images, with `generator`'s parts."""
+        ws = self.mapping(latents, generator, training)
+        # A tensor psi (the export's) always truncates; psi = 1 is the identity.
+        if tf.is_tensor(truncation_psi) or truncation_psi != 1.0 or truncation_cutoff is not None:
+            ws = self.truncate(ws, truncation_psi, truncation_cutoff, generator)
+        return self.synthesize(ws, generator, training)
+
+    def call(self, inputs, training=False, truncation_psi=1.0, truncation_cutoff=None):
+        """Samples of the EMA generator; `truncation_psi` pulls w towards `w_avg`."""
+        return self.generate_images(
+            inputs, None, training, self.sampling_generator, truncation_psi, truncation_cutoff
+        )
+
+    def progress_pictures(self, latents):
+        """Beside each grid: the same latents at psi 1, 0.7, 0.5 and 0 (`w_avg`)."""
+        rows = [self(latents, truncation_psi=psi) for psi in (1.0, 0.7, 0.5, 0.0)]
+        return {"truncation": ops.concatenate(rows, axis=0)}
+
+    # --------------------------------------------------------------- training
+
+    def mix_styles(self, ws, other_ws):
+        """Style mixing regularization: with `mixing_probability`, the layers from a
+        random crossover on take their w from `other_ws` (one crossover per batch)."""
+        if not self.mixing_probability:
+            return ws
+        draw = keras.random.uniform((2,), seed=self.seed_generator)
+        crossover = ops.cast(draw[1] * (self.num_ws - 1), "int32") + 1  # in [1, num_ws)
+        crossover = ops.where(draw[0] < self.mixing_probability, crossover, self.num_ws)
+        layer = ops.arange(self.num_ws)[None, :, None]
+        return ops.where(layer < crossover, ws, other_ws)
+
+    def _training_ws(self, batch_size):
+        ws = self.mapping(self.sample_latents(batch_size), training=True)
+        if self.mixing_probability:
+            ws = self.mix_styles(ws, self.mapping(self.sample_latents(batch_size), training=True))
+        return ws
+
+    def path_length_penalty(self, batch_size):
+        """StyleGAN2's path-length regularizer (Section 3.2) and the new `pl_mean`.
+
+        `|J_w^T y|` with `y` image-sized Gaussian noise scaled by `1/sqrt(H W)`
+        should stay constant: the penalty is the squared deviation from its
+        running mean. Runs on half the batch, as NVIDIA's `pl_batch_shrink`.
+        """
+        count = ops.maximum(batch_size // 2, 1)
+        ws = self._training_ws(count)
+        with tf.GradientTape() as inner:
+            inner.watch(ws)
+            images = self.synthesize(ws, training=True)
+            height, width = self.image_shape[0], self.image_shape[1]
+            noise = keras.random.normal(ops.shape(images), seed=self.seed_generator)
+            noise = noise / math.sqrt(height * width)
+            projected = ops.sum(images * noise)
+        gradients = inner.gradient(projected, ws)  # (B, num_ws, w_dim)
+        lengths = ops.sqrt(ops.mean(ops.sum(ops.square(gradients), axis=2), axis=1))
+        pl_mean = self.pl_mean + self.pl_decay * (ops.mean(lengths) - self.pl_mean)
+        penalty = ops.mean(ops.square(lengths - ops.stop_gradient(pl_mean)))
+        return penalty, pl_mean
+
+    def train_step(self, data):
+        (real_images, _), *more = self.split_real_batches(data)
+        if more:
+            raise ZooError("StyleGAN takes one discriminator step per generator step (d_steps=1)")
+        batch_size = ops.shape(real_images)[0]
+
+        # Discriminator: non-saturating loss, R1 on reals every `penalty_every` steps.
+        fake_images = self.synthesize(self._training_ws(batch_size), training=True)
+        with tf.GradientTape() as tape:
+            real_logits = self.discriminate(real_images, training=True)
+            fake_logits = self.discriminate(fake_images, training=True)
+            d_penalty = self.discriminator_penalty(real_images, None, fake_images, None)
+            d_loss = self.d_loss_fn(real_logits, fake_logits) + d_penalty
+        self.minimize(self.d_optimizer, tape, d_loss, self.discriminator)
+
+        # Generator; w_avg follows the ws of its steps only.
+        with tf.GradientTape() as tape:
+            latents = self.sample_latents(batch_size)
+            w = self.mapping_network()(latents, training=True)
+            ws = ops.repeat(w[:, None, :], self.num_ws, axis=1)
+            if self.mixing_probability:
+                ws = self.mix_styles(ws, self.mapping(self.sample_latents(batch_size), None, True))
+            g_loss = self.g_loss_fn(
+                self.discriminate(self.synthesize(ws, training=True), training=True)
+            )
+            g_penalty = self._lazy_path_length(batch_size)
+            g_total = g_loss + g_penalty
+        self.minimize(self.g_optimizer, tape, g_total, self.generator)
+        self.generator.get_layer("w_avg").track(w, self.w_avg_beta)
+        self.update_ema()
+
+        return self.update_metrics(
+            d_loss=d_loss, g_loss=g_loss, d_real=self.discriminator_score(real_logits),
+            d_fake=self.discriminator_score(fake_logits), d_penalty=d_penalty,
+            pl_penalty=g_penalty, pl_mean=self.pl_mean,
+        )  # fmt: skip
+
+    def _lazy_path_length(self, batch_size):
+        """`pl_every * pl_weight * penalty` on every `pl_every`-th generator step, else 0."""
+        if not self.pl_weight:
+            return 0.0
+
+        def penalty():
+            value, pl_mean = self.path_length_penalty(batch_size)
+            self.pl_mean.assign(pl_mean)
+            return self.pl_every * self.pl_weight * value
+
+        due = ops.equal(self.g_optimizer.iterations % self.pl_every, 0)
+        return tf.cond(due, penalty, lambda: 0.0)
