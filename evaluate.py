@@ -31,7 +31,7 @@ import time  # noqa: E402
 
 from absl import flags  # noqa: E402
 
-from zoo import callbacks, data, extractors, metrics, modes, training  # noqa: E402
+from zoo import data, extractors, metrics, modes, pictures, training  # noqa: E402
 from zoo.errors import ZooError  # noqa: E402
 
 flags.DEFINE_string("workdir", None, "A training workdir (its latest checkpoint is used).")
@@ -71,6 +71,11 @@ flags.DEFINE_string(
     "data_dir", None, "Its data folder; default: the workdir's, else the dataset's default."
 )
 flags.DEFINE_boolean("real_floor", True, "Also score the real test split (the floor).")
+flags.DEFINE_float(
+    "truncation_psi", None,
+    "Truncation trick for families that have it (StyleGAN): 1 none, 0 the average w; "
+    "recorded in metrics.json. Default: no truncation.",
+)  # fmt: skip
 flags.DEFINE_boolean(
     "conditional_metrics", True,
     "For a class-conditional model, also intra-class FID and class accuracy, per class "
@@ -110,9 +115,11 @@ def main():
         )
     if dataset in data.MIXTURE_STDDEV:
         return score_modes(model, loaded.source, dataset, output, home)
-    samples = model.generate(FLAGS.num_samples, seed=FLAGS.seed)
-    callbacks.write_png(output, callbacks.samples_picture(samples, dataset))
-    print(f"wrote {FLAGS.num_samples} samples of {type(model).__name__} to {output}")
+    model.sampling_options(FLAGS.truncation_psi)  # refuses psi for families without it
+    count = pictures.class_grid_size(FLAGS.num_samples, model.num_classes)
+    samples = model.generate(count, seed=FLAGS.seed, truncation_psi=FLAGS.truncation_psi)
+    pictures.write_png(output, pictures.samples_picture(samples, dataset, model.num_classes))
+    print(f"wrote {count} samples of {type(model).__name__} to {output}")
 
     if FLAGS.metrics is None:
         protocols = metrics.get_protocols(metrics.DEFAULT_METRICS)
@@ -136,7 +143,7 @@ def main():
     results = metrics.evaluate_model(
         model, protocols, dataset=dataset, data_dir=data_dir, extractor=extractor,
         seed=FLAGS.seed, reference=reference, reference_labels=real.labels,
-        conditional_metrics=conditional,
+        conditional_metrics=conditional, truncation_psi=FLAGS.truncation_psi,
     )  # fmt: skip
     seconds = time.perf_counter() - started
 
@@ -149,6 +156,7 @@ def main():
         "model": loaded.source,
         "dataset": dataset,
         "seed": FLAGS.seed,
+        "truncation_psi": FLAGS.truncation_psi,
         "extractor": extractor.describe(),
         "num_real_train": len(reference),
         "metrics": results,
@@ -189,7 +197,7 @@ def score_modes(model, source, dataset, output, home):
             f"drop --metrics"
         )
     samples = model.generate(FLAGS.mode_samples, seed=FLAGS.seed)
-    callbacks.write_png(output, callbacks.samples_picture(samples, dataset))
+    pictures.write_png(output, pictures.samples_picture(samples, dataset))
     print(f"wrote {FLAGS.mode_samples} samples of {type(model).__name__} to {output}")
     if FLAGS.metrics == "":
         return

@@ -45,7 +45,7 @@ def main():
     )
     print(
         f"exported {type(model).__name__} ({'EMA ' if model.ema_generator is not None else ''}"
-        f"generator) to {path} with signatures {', '.join(export.SIGNATURES)}"
+        f"generator) to {path} with signatures {', '.join(export.signature_names(model))}"
     )
 
 

@@ -54,8 +54,18 @@ def non_negative_float(value):
         raise _Invalid("a finite number >= 0")
 
 
+def positive_float(value):
+    if not (_is_real(value) and math.isfinite(value) and value > 0):
+        raise _Invalid("a finite number > 0")
+
+
+def probability(value):
+    if not (_is_real(value) and 0 <= value <= 1):
+        raise _Invalid("a number in [0, 1]")
+
+
 def unit_interval(value):
-    """A decay or a probability: in [0, 1)."""
+    """A decay: in [0, 1)."""
     if not (_is_real(value) and 0 <= value < 1):
         raise _Invalid("a number in [0, 1)")
 

@@ -7,6 +7,7 @@ one optimizer step, the generator's moving average and the loss trackers.
 """
 
 import dataclasses
+import inspect
 
 import keras
 import tensorflow as tf
@@ -82,6 +83,10 @@ class GAN(keras.Model):
     # Names of the Mean trackers that `train_step` reports; families that log
     # more (a penalty, a fade-in alpha) extend this tuple.
     metric_names = ("d_loss", "g_loss", "d_real", "d_fake", "d_penalty")
+
+    # `(num_ws, w_dim)` for families whose generator is steered by per-layer
+    # styles (StyleGAN): the export then adds `mapping` and `synthesis`.
+    style_shape = None
 
     # Whether training gives the family the dataset's number of classes
     # (`num_classes`) by default: the class-conditional families say so.
@@ -307,7 +312,33 @@ class GAN(keras.Model):
         latents, labels = (inputs, None) if not self.conditional else inputs
         return self.generate_images(latents, labels, training, self.sampling_generator)
 
-    def generate(self, num_samples=None, latents=None, labels=None, seed=None):
+    @property
+    def supports_truncation(self):
+        """Whether `call` takes `truncation_psi` (StyleGAN's truncation trick)."""
+        return "truncation_psi" in inspect.signature(self.call).parameters
+
+    def sampling_options(self, truncation_psi=None, truncation_cutoff=None):
+        """The keyword arguments of `call` for a sampling request; `{}` for none.
+
+        Raises:
+            ZooError: truncation asked of a family without it.
+        """
+        options = {}
+        if truncation_psi is not None:
+            options["truncation_psi"] = float(truncation_psi)
+        if truncation_cutoff is not None:
+            options["truncation_cutoff"] = int(truncation_cutoff)
+        if options and not self.supports_truncation:
+            raise ZooError(
+                f"{type(self).__name__} has no truncation trick; drop truncation_psi "
+                f"(StyleGAN has it)"
+            )
+        return options
+
+    def generate(
+        self, num_samples=None, latents=None, labels=None, seed=None, truncation_psi=None,
+        truncation_cutoff=None,
+    ):  # fmt: skip
         """Samples images in [-1, 1] as a numpy array.
 
         Args:
@@ -322,6 +353,11 @@ class GAN(keras.Model):
                 `evaluate.py` scores and of the export's `generate` for the
                 same seed, without touching the training generator's state.
                 `None` draws fresh random latents on each call.
+            truncation_psi: for families with the truncation trick
+                (`supports_truncation`), how far w is pulled towards its
+                average: 1 not at all, 0 all the way. `None` leaves the
+                family's default.
+            truncation_cutoff: truncate only the first layers' styles.
 
         Example:
             >>> images = gan.generate(16, seed=0)  # (16, H, W, C) in [-1, 1]
@@ -333,6 +369,7 @@ class GAN(keras.Model):
                 latents = keras.random.normal((num_samples, self.latent_dim))
             else:
                 latents = seeded_latents(seed, num_samples, self.latent_dim)
+        options = self.sampling_options(truncation_psi, truncation_cutoff)
         latents = tf.convert_to_tensor(latents, tf.float32)
         if latents.shape.rank != 2 or latents.shape[-1] != self.latent_dim:
             raise ZooError(
@@ -341,8 +378,8 @@ class GAN(keras.Model):
         if self.conditional:
             if labels is None:
                 labels = class_labels(tf.shape(latents)[0], self.num_classes)
-            return self((latents, tf.cast(labels, tf.int32))).numpy()
-        return self(latents).numpy()
+            return self((latents, tf.cast(labels, tf.int32)), **options).numpy()
+        return self(latents, **options).numpy()
 
     # ------------------------------------------------------ training helpers
 

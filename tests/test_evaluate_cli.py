@@ -159,3 +159,43 @@ def test_evaluate_cli_2d_model_refuses_image_metrics_and_image_datasets(tmp_path
 
     assert_one_line_error(with_metrics, "2-D mixture", "drop --metrics")
     assert_one_line_error(images, "2-D points", "--dataset=grid25")
+
+
+def _saved(tmp_path, name, **kwargs):
+    import zoo
+
+    gan = zoo.build(name, image_shape=(32, 32, 1), latent_dim=8, **kwargs)
+    gan.compile()
+    gan.save(tmp_path / f"{name}.keras")
+    return tmp_path / f"{name}.keras", gan
+
+
+@pytest.mark.skipif(not extractors.CLASSIFIER_FILE.exists(), reason="no shipped classifier")
+def test_evaluate_cli_truncation_psi_samples_and_is_recorded_with_the_metrics(
+    fake_fashion_mnist, tmp_path
+):
+    path, gan = _saved(tmp_path, "stylegan", w_dim=8, max_channels=8, channel_base=32)
+    gan.w_average().assign(np.ones(8, "float32"))  # psi 0 then draws one image
+    gan.sampling_generator.get_layer("w_avg").average.assign(gan.w_average())
+    gan.save(path)
+
+    result = run_evaluate(
+        f"--model_path={path}", "--truncation_psi=0", "--metrics=fid1k",
+        f"--data_dir={fake_fashion_mnist}", f"--output={tmp_path / 'grid.png'}",
+        f"--metrics_json={tmp_path / 'metrics.json'}", env={"GAN_ZOO_CACHE": str(tmp_path)},
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "metrics.json").read_text())
+    assert report["truncation_psi"] == 0.0
+    grid = np.asarray(Image.open(tmp_path / "grid.png"))
+    tile = grid[2:34, 2:34]
+    assert np.array_equal(grid[2:34, 36:68], tile)  # psi 0: every sample the same
+
+
+def test_evaluate_cli_truncation_psi_on_a_family_without_it_fails_in_one_line(tmp_path):
+    path, _ = _saved(tmp_path, "dcgan", base_filters=2)
+
+    result = run_evaluate(f"--model_path={path}", "--truncation_psi=0.5", "--metrics=")
+
+    assert_one_line_error(result, "no truncation")

@@ -24,6 +24,15 @@ signatures:
   (plus `label` int32 `[]`) -> the images along the slerp between the two
   latents (`zoo.latents.interpolation_path`) and those latents.
 
+Families steered by per-layer styles (StyleGAN: `GAN.style_shape` is
+`(num_ws, w_dim)`) get two more, so a server can mix styles:
+
+- `mapping`: `latents` float32 `[B, latent_dim]`, `truncation_psi` float32
+  `[]` -> `ws` float32 `[B, num_ws, w_dim]`, every layer's w pulled towards
+  the average w by psi (1: not at all);
+- `synthesis`: `ws` float32 `[B, num_ws, w_dim]` -> `samples` and
+  `images_uint8`; feed it rows of ws taken from different latents to mix.
+
 2-D point models (`image_shape=(2,)`) have no `images_uint8` output: their
 samples are coordinates, not pixels.
 
@@ -65,6 +74,12 @@ _NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 def supports_truncation(model):
     """Whether the model's `call` takes a `truncation_psi` keyword (StyleGAN)."""
     return "truncation_psi" in inspect.signature(model.call).parameters
+
+
+def signature_names(model):
+    """The names of the export's signatures for `model`."""
+    styles = getattr(model, "style_shape", None) is not None
+    return SIGNATURES + (("mapping", "synthesis") if styles else ())
 
 
 class ServingModule(tf.Module):
@@ -124,11 +139,47 @@ class ServingModule(tf.Module):
             ]
             + label,
         )
-        self.model_variables = _captured_variables(getattr(self, name) for name in SIGNATURES)
+        self.signature_names = signature_names(model)
+        style_shape = getattr(model, "style_shape", None)
+        if style_shape is not None:
+            self._add_style_signatures(model, latent_dim, *style_shape)
+        self.model_variables = _captured_variables(
+            getattr(self, name) for name in self.signature_names
+        )
+
+    def _add_style_signatures(self, model, latent_dim, num_ws, w_dim):
+        generator = model.sampling_generator
+        images = len(model.image_shape) == 3
+
+        def mapping(latents_in, truncation_psi):
+            checks = _check_shape("latents", latents_in, [None, latent_dim])
+            checks.append(
+                tf.debugging.assert_all_finite(truncation_psi, "truncation_psi must be finite")
+            )
+            with tf.control_dependencies(checks):
+                ws = model.mapping(tf.identity(latents_in), generator)
+                return {
+                    "ws": tf.cast(model.truncate(ws, truncation_psi, None, generator), tf.float32)
+                }
+
+        def synthesis(ws):
+            with tf.control_dependencies(_check_shape("ws", ws, [None, num_ws, w_dim])):
+                samples = tf.cast(model.synthesize(tf.identity(ws), generator), tf.float32)
+            if not images:
+                return {"samples": samples}
+            return {"samples": samples, "images_uint8": data.to_uint8(samples)}
+
+        self.mapping = tf.function(mapping, input_signature=[
+            tf.TensorSpec([None, latent_dim], tf.float32, name="latents"),
+            tf.TensorSpec([], tf.float32, name="truncation_psi"),
+        ])  # fmt: skip
+        self.synthesis = tf.function(
+            synthesis, input_signature=[tf.TensorSpec([None, num_ws, w_dim], tf.float32, name="ws")]
+        )
 
     def signatures(self):
         """`{name: concrete function}` for `tf.saved_model.save`."""
-        return {name: getattr(self, name).get_concrete_function() for name in SIGNATURES}
+        return {name: getattr(self, name).get_concrete_function() for name in self.signature_names}
 
     def _serving_default(self, latents_in, *labels):
         labels = labels[0] if self._conditional else None
@@ -271,7 +322,7 @@ def model_card(
         "metrics": metrics or {},
         "evaluation": evaluation,
         "source": source,
-        "signatures": list(SIGNATURES),
+        "signatures": list(signature_names(model)),
         "truncation": supports_truncation(model),
         # ProGAN: the stage reached (the export serves it, at the final size).
         "progress": model.progress_summary(),

@@ -578,7 +578,7 @@ def format_class_table(results, floor=None, class_names=(), notes=(), num_sample
     return "\n".join([*lines, *notes])
 
 
-def generated_batches(model, num_samples, batch_size, seed=0):
+def generated_batches(model, num_samples, batch_size, seed=0, truncation_psi=None):
     """Yields `num_samples` generated images in batches, a pure function of `seed`.
 
     The samples are those of `model.generate(num_samples, seed=seed)`: the
@@ -592,6 +592,8 @@ def generated_batches(model, num_samples, batch_size, seed=0):
         num_samples: how many samples in all.
         batch_size: samples per yielded batch; the last one may be smaller.
         seed: int seed of the latents. Defaults to 0.
+        truncation_psi: for families with the truncation trick; `None`
+            samples without it.
 
     Yields:
         numpy float32 `(count, *image_shape)` in [-1, 1].
@@ -600,22 +602,24 @@ def generated_batches(model, num_samples, batch_size, seed=0):
     # a batch at (50k latents of 512 floats are 100 MB).
     z = latents.seeded_latents(seed, num_samples, model.latent_dim)
     labels = latents.class_labels(num_samples, model.num_classes) if model.conditional else None
+    options = {} if truncation_psi is None else {"truncation_psi": truncation_psi}
     for start in range(0, num_samples, batch_size):
         stop = min(start + batch_size, num_samples)
         batch_labels = None if labels is None else labels[start:stop]
-        yield model.generate(latents=z[start:stop], labels=batch_labels)
+        yield model.generate(latents=z[start:stop], labels=batch_labels, **options)
 
 
-def generated_activations(model, num_samples, extractor, seed=0):
+def generated_activations(model, num_samples, extractor, seed=0, truncation_psi=None):
     """Streams `num_samples` generated images through the extractor."""
     _check_images(model.image_shape)
-    batches = generated_batches(model, num_samples, extractor.batch_size, seed)
+    batches = generated_batches(model, num_samples, extractor.batch_size, seed, truncation_psi)
     return extractor.extract(batches, num_samples)
 
 
 def evaluate_model(
     model, metric_names=DEFAULT_METRICS, *, dataset="fashion_mnist", data_dir=None,
     extractor=None, seed=0, reference=None, reference_labels=None, conditional_metrics=False,
+    truncation_psi=None,
 ):  # fmt: skip
     """Scores a GAN's samples against the real train split.
 
@@ -639,6 +643,8 @@ def evaluate_model(
         conditional_metrics: add the class-conditional metrics for a
             conditional model (ignored for others). Defaults to `False`:
             training's `MetricsCallback` logs scalars only.
+        truncation_psi: sample with the truncation trick (StyleGAN); `None`
+            samples without it.
 
     Returns:
         dict: result name -> float; the conditional metrics add lists too
@@ -659,7 +665,7 @@ def evaluate_model(
     elif conditional and reference_labels is None:
         raise ZooError("the class-conditional metrics need reference_labels with reference")
     count = max(p.num_samples for p in protocols)
-    fake = generated_activations(model, count, extractor, seed)
+    fake = generated_activations(model, count, extractor, seed, truncation_psi)
     results = score(protocols, fake, reference)
     if conditional:
         skips = conditional_skips(

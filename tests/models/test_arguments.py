@@ -22,6 +22,13 @@ TINY_KWARGS = {
     "dcgan": {"image_shape": (16, 16, 1), "base_filters": 2, "latent_dim": 4},
     "progan": {"image_shape": (8, 8, 1), "max_filters": 2, "filter_base": 2, "latent_dim": 4},
     "sagan": {"image_shape": (16, 16, 1), "base_filters": 2, "latent_dim": 4, "num_classes": 3},
+    "stylegan": {
+        "image_shape": (8, 8, 1),
+        "latent_dim": 4,
+        "w_dim": 4,
+        "max_channels": 4,
+        "channel_base": 16,
+    },
     "vanilla_gan": {"image_shape": (2,), "hidden_dims": (4,), "latent_dim": 4},
     "wgan_gp": {"image_shape": (2,), "hidden_dims": (4,), "latent_dim": 4},
 }

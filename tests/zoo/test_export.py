@@ -94,6 +94,16 @@ def gans():
             )
         ),  # fmt: skip
         "points": models.VanillaGAN(image_shape=(2,), latent_dim=4, hidden_dims=(8,)),
+        "stylegan": _fit(
+            models.StyleGAN(
+                image_shape=(16, 16, 1),
+                latent_dim=8,
+                w_dim=8,
+                max_channels=16,
+                channel_base=64,
+                ema_decay=0.5,
+            )
+        ),  # fmt: skip
     }
 
 
@@ -106,7 +116,9 @@ def exports(gans, tmp_path_factory):
 # ------------------------------------------------------------- signatures
 
 
-def documented_signatures(latent_dim, image_shape, conditional=False, truncation=False):
+def documented_signatures(
+    latent_dim, image_shape, conditional=False, truncation=False, style_shape=None
+):
     """The table of docs/serving.md: {signature: (inputs, outputs)}, each
     {name: (dtype, shape)} as saved_model_cli prints them (-1: any size)."""
     batch = (-1,)
@@ -115,7 +127,18 @@ def documented_signatures(latent_dim, image_shape, conditional=False, truncation
         outputs["images_uint8"] = ("DT_UINT8", batch + image_shape)
     labels = {"labels": ("DT_INT32", batch)} if conditional else {}
     with_latents = {**outputs, "latents": ("DT_FLOAT", (-1, latent_dim))}
+    styles = {}
+    if style_shape is not None:
+        ws = ("DT_FLOAT", (-1, *style_shape))
+        styles = {
+            "mapping": (
+                {"latents": ("DT_FLOAT", (-1, latent_dim)), "truncation_psi": ("DT_FLOAT", ())},
+                {"ws": ws},
+            ),
+            "synthesis": ({"ws": ws}, outputs),
+        }
     return {
+        **styles,
         "serving_default": ({"latents": ("DT_FLOAT", (-1, latent_dim)), **labels}, outputs),
         "generate": (
             {
@@ -169,7 +192,12 @@ def test_export_signatures_read_back_with_saved_model_cli_are_documented(exports
 
 @pytest.mark.parametrize(
     "name, conditional, truncation",
-    [("conditional", True, True), ("sagan", True, False), ("points", False, False)],
+    [
+        ("conditional", True, True),
+        ("sagan", True, False),
+        ("stylegan", False, True),
+        ("points", False, False),
+    ],
 )
 def test_export_signatures_of_conditional_and_point_models_are_documented(
     exports, gans, name, conditional, truncation
@@ -189,7 +217,9 @@ def test_export_signatures_of_conditional_and_point_models_are_documented(
             for table in (signature.inputs, signature.outputs)
         )
     gan = gans[name]
-    assert found == documented_signatures(gan.latent_dim, gan.image_shape, conditional, truncation)
+    assert found == documented_signatures(
+        gan.latent_dim, gan.image_shape, conditional, truncation, gan.style_shape
+    )
 
 
 def _dtype_name(enum):
@@ -268,6 +298,8 @@ def fresh_process_calls(gans):
     z, z_points = _latents(gans["dcgan"], 3), _latents(gans["points"], 2)
     z_conditional = _latents(gans["conditional"], 3)
     z_sagan = _latents(gans["sagan"], 3, seed=1)
+    z_style = _latents(gans["stylegan"], 2, seed=2)
+    mixed_ws = mixed_styles(gans["stylegan"], z_style)
     labels = np.array([0, 2, 1], "int32")
     seed = lambda s: np.int64(s)  # noqa: E731
     count = lambda n: np.int32(n)  # noqa: E731
@@ -315,6 +347,19 @@ def fresh_process_calls(gans):
             {"seed": seed(4), "num_samples": count(3), "labels": labels},
             "tf2",
         ),
+        "st_mapping": (
+            "stylegan",
+            "mapping",
+            {"latents": z_style, "truncation_psi": np.float32(0.5)},
+            "tf2",
+        ),
+        "st_synthesis": ("stylegan", "synthesis", {"ws": mixed_ws}, "session"),
+        "st_generate": (
+            "stylegan",
+            "generate",
+            {"seed": seed(5), "num_samples": count(2), "truncation_psi": np.float32(0.7)},
+            "tf2",
+        ),
         "p_default": ("points", "serving_default", {"latents": z_points}, "tf2"),
         "p_generate": ("points", "generate", {"seed": seed(1), "num_samples": count(2)}, "tf2"),
         "bad_size": ("dcgan", "serving_default", {"latents": _latents(gans["points"], 2)}, "tf2"),
@@ -335,6 +380,37 @@ def fresh_process_calls(gans):
             "tf2",
         ),
     }
+
+
+def mixed_styles(gan, z):
+    """ws whose first half of the layers come from z[0] and the rest from z[1], twice."""
+    ws = gan.mapping(z, gan.sampling_generator).numpy()
+    half = gan.num_ws // 2
+    mixed = np.concatenate([ws[:1, :half], ws[1:, half:]], axis=1)
+    return np.concatenate([mixed, ws[1:]], axis=0)
+
+
+def test_fresh_process_style_signatures_map_and_mix_as_keras(fresh_process, gans):
+    calls, _, outputs = fresh_process
+    gan = gans["stylegan"]
+    generator = gan.sampling_generator
+    z = calls["st_mapping"][2]["latents"]
+    ws = gan.truncate(gan.mapping(z, generator), 0.5, None, generator)
+
+    np.testing.assert_allclose(outputs["st_mapping"]["ws"], ws, atol=TOLERANCE)
+    mixed = calls["st_synthesis"][2]["ws"]
+    np.testing.assert_allclose(
+        outputs["st_synthesis"]["samples"], gan.synthesize(mixed, generator), atol=TOLERANCE
+    )
+    # The mixed sample differs from both of its sources.
+    unmixed = gan.synthesize(gan.mapping(z, generator), generator).numpy()
+    assert not np.allclose(outputs["st_synthesis"]["samples"][0], unmixed[0], atol=1e-4)
+    np.testing.assert_allclose(outputs["st_synthesis"]["samples"][1], unmixed[1], atol=TOLERANCE)
+    np.testing.assert_allclose(
+        outputs["st_generate"]["samples"],
+        gan.generate(2, seed=5, truncation_psi=0.7),
+        atol=TOLERANCE,
+    )
 
 
 def _path(z):
