@@ -42,7 +42,7 @@ cli.import_tensorflow_quietly()
 import numpy as np  # noqa: E402
 from absl import flags  # noqa: E402
 
-from zoo import callbacks, data, modes, training  # noqa: E402
+from zoo import data, modes, pictures, training  # noqa: E402
 from zoo.errors import ZooError  # noqa: E402
 
 # The published small setting (VEEGAN Section 5.1, PacGAN Appendix).
@@ -171,8 +171,8 @@ def run_one(spec, log_path):
         model = training.load_workdir_model(workdir)
     samples = model.generate(spec.num_samples, seed=10_000 + spec.seed)
     stats = modes.mode_statistics(samples, spec.dataset)
-    picture = callbacks.scatter_image(samples, data.mixture_means(spec.dataset), size=512)
-    callbacks.write_png(pathlib.Path(log_path).with_suffix(".png"), picture)
+    picture = pictures.scatter_image(samples, data.mixture_means(spec.dataset), size=512)
+    pictures.write_png(pathlib.Path(log_path).with_suffix(".png"), picture)
     return {**dataclasses.asdict(spec), "seconds": round(time.perf_counter() - started, 1),
             **modes.as_json(stats)}  # fmt: skip
 

@@ -26,7 +26,7 @@ from absl import flags  # noqa: E402
 
 from models.base import GAN  # noqa: E402
 from models.vanilla_gan import VanillaGAN  # noqa: E402
-from zoo import callbacks, data  # noqa: E402
+from zoo import data, pictures  # noqa: E402
 
 flags.DEFINE_integer("seconds", 600, "Wall-clock training budget.", lower_bound=1)
 flags.DEFINE_string("output", "runs/tutorial_baseline.png", "PNG of the final samples.")
@@ -89,7 +89,7 @@ def main():
     seconds = time.perf_counter() - started
     steps = int(model.g_optimizer.iterations)
     latents = keras.random.normal((64, model.latent_dim), seed=FLAGS.seed + 1)
-    callbacks.write_png(FLAGS.output, callbacks.samples_picture(model.generate(latents=latents)))
+    pictures.write_png(FLAGS.output, pictures.samples_picture(model.generate(latents=latents)))
     print(f"tutorial recipe: {steps} steps of batch 256 in {seconds:.0f} s "
           f"({steps * 256 / seconds:.0f} images/s); samples {FLAGS.output}")  # fmt: skip
 

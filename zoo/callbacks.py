@@ -14,12 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import data
-from zoo.pictures import class_grid_size, image_grid, samples_picture, write_png
-
-__all__ = [
-    "Checkpointer", "NaNGuard", "ProgressLines", "SampleGrid", "ScalarLogger", "TimeBudget",
-    "class_grid_size", "image_grid", "samples_picture", "training_step", "write_png",
-]  # fmt: skip
+from zoo.pictures import image_grid, samples_picture, write_png
 
 
 def training_step(model):

@@ -27,7 +27,7 @@ import keras
 import tensorflow as tf
 
 from zoo import callbacks as zoo_callbacks
-from zoo import data, latents, registry
+from zoo import data, latents, pictures, registry
 from zoo.errors import TrainingInterrupted, ZooError
 
 CONFIG_FILE = "config.json"
@@ -599,7 +599,7 @@ class _RunCallbacks:
         examples_per_step = config.batch_size * model.d_steps
         self.guard = zoo_callbacks.NaNGuard(config.checkpoint_every)
         self.logger = zoo_callbacks.ScalarLogger(writer, config.log_every, examples_per_step)
-        grid_size = zoo_callbacks.class_grid_size(config.num_samples, model.num_classes)
+        grid_size = pictures.class_grid_size(config.num_samples, model.num_classes)
         self.samples = zoo_callbacks.SampleGrid(
             workdir / "samples", fixed_latents(model, grid_size, config.seed),
             config.sample_every, writer, config.dataset,

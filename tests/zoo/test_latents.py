@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 
 import models
-from zoo import callbacks, latents, training
+from zoo import latents, pictures, training
 from zoo.errors import ZooError
 
 
@@ -66,9 +66,9 @@ def test_training_grid_of_a_seeded_run_is_generate_of_its_model_with_that_seed(t
 
     grid = tf.io.decode_png(tf.io.read_file(summary["samples"])).numpy()
 
-    expected = callbacks.samples_picture(model.generate(6, seed=5), "ring8")
+    expected = pictures.samples_picture(model.generate(6, seed=5), "ring8")
     np.testing.assert_array_equal(grid, expected)
-    other_seed = callbacks.samples_picture(model.generate(6, seed=6), "ring8")
+    other_seed = pictures.samples_picture(model.generate(6, seed=6), "ring8")
     assert not np.array_equal(grid, other_seed)
 
 
