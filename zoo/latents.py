@@ -6,9 +6,11 @@
 gives conditional models their labels, the classes in turn. `slerp` is the
 path of the `interpolate` signature. The export traces these very functions,
 so a Keras-side call with the same arguments gives the latents (and, through
-the model, the images) that a server returns.
+the model, the images) that a server returns. `attribute_direction` is the
+latent arithmetic of `generate.py --mode=attribute`.
 """
 
+import numpy as np
 import tensorflow as tf
 
 from zoo.errors import ZooError
@@ -153,3 +155,81 @@ def interpolate(model, start, end, num_steps, label=None):
         raise ZooError(f"{type(model).__name__} is conditional: pass label=<class id>")
     labels = tf.fill([int(num_steps)], tf.cast(label, tf.int32))
     return model((latents, labels)).numpy()
+
+
+def attribute_direction(latents, predicted, from_class, to_class, min_count=5, class_names=None):
+    """The latent arithmetic of the lectures: the mean latent of one class minus another's.
+
+    Samples are drawn, a classifier names each one's class, and the latents
+    (z, or w for style-based families) of the samples of each class are
+    averaged. Walking a latent along `mean(to_class) - mean(from_class)`
+    turns what it draws from the one towards the other (Radford et al. 2015,
+    Section 6.3, with classes instead of hand-picked samples).
+
+    Args:
+        latents: float `(N, latent_dim)`, the latents of the samples.
+        predicted: int `(N,)`, the class the classifier gave each sample.
+        from_class: int class the direction starts from.
+        to_class: int class the direction leads to.
+        min_count: fewest samples a class needs for its mean. Defaults to `5`.
+        class_names: names of the classes for the error message; `None`
+            names them by index.
+
+    Returns:
+        numpy float32 `(latent_dim,)`.
+
+    Raises:
+        ZooError: a class with fewer than `min_count` samples.
+
+    Reference:
+        Radford et al. 2015, https://arxiv.org/abs/1511.06434
+    """
+    latents = np.asarray(latents, np.float32)
+    predicted = np.asarray(predicted).reshape(-1)
+    if latents.ndim != 2 or len(latents) != len(predicted):
+        raise ZooError(
+            f"latents (N, latent_dim) and predicted (N,) must match, got {latents.shape} "
+            f"and {predicted.shape}"
+        )
+    means = []
+    for cls in (from_class, to_class):
+        members = predicted == cls
+        count = int(members.sum())
+        if count < min_count:
+            name = class_names[cls] if class_names is not None else f"class {cls}"
+            raise ZooError(
+                f"only {count} of the {len(predicted)} samples were classified as {name}, "
+                f"fewer than {min_count}: draw a larger pool or pick another class"
+            )
+        means.append(latents[members].mean(axis=0))
+    return (means[1] - means[0]).astype(np.float32)
+
+
+def crossed_styles(row_ws, col_ws, crossover):
+    """The ws of a style-mixing table: coarse styles from the rows, fine from the columns.
+
+    Entry `r * C + c` takes the layers before `crossover` (the coarse
+    resolutions: pose, shape) from `row_ws[r]` and the rest (the fine ones:
+    texture, colour) from `col_ws[c]`, as in the style-mixing figure of
+    StyleGAN (Karras et al. 2019, Figure 3).
+
+    Args:
+        row_ws: float `(R, num_ws, w_dim)`.
+        col_ws: float `(C, num_ws, w_dim)`.
+        crossover: the first layer taken from the columns, in `[1, num_ws)`.
+
+    Returns:
+        float32 tensor `(R * C, num_ws, w_dim)`, row-major.
+
+    Raises:
+        ZooError: a crossover outside `[1, num_ws)`.
+    """
+    row_ws = tf.convert_to_tensor(row_ws, tf.float32)
+    col_ws = tf.convert_to_tensor(col_ws, tf.float32)
+    num_rows, num_ws = row_ws.shape[0], row_ws.shape[1]
+    num_cols = col_ws.shape[0]
+    if not 1 <= int(crossover) < num_ws:
+        raise ZooError(f"crossover must be in [1, {num_ws}), got {crossover}")
+    coarse = tf.repeat(row_ws[:, :crossover], num_cols, axis=0)  # entry r * C + c: row r
+    fine = tf.tile(col_ws[:, crossover:], [num_rows, 1, 1])  # entry r * C + c: column c
+    return tf.concat([coarse, fine], axis=1)

@@ -157,3 +157,89 @@ def attention_picture(images, attention, query, scale=4, padding=2):
     tiles = np.stack([marked, overlay.astype(np.uint8)], axis=1).reshape(-1, height, width, 3)
     tiles = np.repeat(np.repeat(tiles, scale, axis=1), scale, axis=2)
     return image_grid(tiles, num_rows=count, padding=padding)
+
+
+def to_images(samples):
+    """Samples in about [-1, 1] (clipped: StyleGAN has no tanh) -> uint8 numpy images."""
+    return data.to_uint8(np.clip(np.asarray(samples, np.float32), -1.0, 1.0)).numpy()
+
+
+def image_strip(images, padding=2):
+    """Tiles uint8 images `(N, H, W, C)` side by side: one row of `N` tiles."""
+    return image_grid(images, num_rows=1, padding=padding)
+
+
+def labelled_grid(cells, row_heads, col_heads, padding=2):
+    """A table of images with its sources along the edges, as StyleGAN's style-mixing figure.
+
+    The top row shows `col_heads`, the left column `row_heads`, the top-left
+    corner is left blank (black), and cell `(r, c)` sits under column head `c`
+    and right of row head `r`.
+
+    Args:
+        cells: uint8 `(R, C, H, W, Ch)`.
+        row_heads: uint8 `(R, H, W, Ch)`.
+        col_heads: uint8 `(C, H, W, Ch)`.
+        padding: pixels of black between tiles. Defaults to `2`.
+
+    Returns:
+        uint8 array: a grid of `R + 1` rows and `C + 1` columns.
+    """
+    cells = np.asarray(cells, np.uint8)
+    num_rows, num_cols = cells.shape[:2]
+    blank = np.zeros((1, *cells.shape[2:]), np.uint8)
+    top = np.concatenate([blank, np.asarray(col_heads, np.uint8)])
+    rows = [
+        np.concatenate([np.asarray(row_heads, np.uint8)[r : r + 1], cells[r]])
+        for r in range(num_rows)
+    ]
+    return image_grid(np.concatenate([top, *rows]), num_rows=num_rows + 1, padding=padding)
+
+
+def animation_frames(images, min_side=128, bar_height=2):
+    """Frames of a GIF: images enlarged and underlined by a progress bar.
+
+    Each image is enlarged by the whole factor that brings its side to at
+    least `min_side` (nearest neighbour: small samples stay sharp), and under
+    frame `i` of `N` a white bar runs `(i + 1) / N` of the width. The bar
+    shows where a looping animation restarts, and it keeps consecutive
+    frames distinct, so a GIF writer never merges two equal frames (Pillow
+    does): the file holds `N` frames as long as `N` is at most the width.
+
+    Args:
+        images: uint8 `(N, H, W, C)`.
+        min_side: the least side of an enlarged frame. Defaults to `128`.
+        bar_height: rows of the progress bar. Defaults to `2`.
+
+    Returns:
+        uint8 `(N, k * H + bar_height, k * W, C)`.
+    """
+    images = np.asarray(images, np.uint8)
+    count, height, width, channels = images.shape
+    scale = max(1, math.ceil(min_side / min(height, width)))
+    large = np.repeat(np.repeat(images, scale, axis=1), scale, axis=2)
+    bars = np.zeros((count, bar_height, width * scale, channels), np.uint8)
+    for index in range(count):
+        bars[index, :, : round((index + 1) * width * scale / count)] = 255
+    return np.concatenate([large, bars], axis=1)
+
+
+def write_gif(path, frames, frame_ms=100):
+    """Writes uint8 frames `(N, H, W, C)`, `C` 1 or 3, as a looping GIF, atomically.
+
+    GIF stores durations in hundredths of a second: `frame_ms` is rounded to
+    10 ms. Pillow merges consecutive equal frames (their durations add up);
+    `animation_frames` keeps them apart.
+    """
+    from PIL import Image
+
+    frames = np.asarray(frames, np.uint8)
+    pictures = [Image.fromarray(f[..., 0] if f.shape[-1] == 1 else f) for f in frames]
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    pictures[0].save(
+        temporary, format="GIF", save_all=True, append_images=pictures[1:],
+        duration=int(frame_ms), loop=0,
+    )  # fmt: skip
+    os.replace(temporary, path)
