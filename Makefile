@@ -39,7 +39,7 @@ bench: venv data
 
 # Image quality at equal time: each image family trains 20 minutes on Fashion-MNIST 32x32 and
 # evaluate.py scores it (about 2 h on 2 cores); one family: make bench-quality FAMILIES=progan.
-FAMILIES ?= vanilla_gan,dcgan,wgan_gp,progan,sagan
+FAMILIES ?= vanilla_gan,dcgan,wgan_gp,progan,sagan,stylegan
 bench-quality: venv data
 	$(PY) bench/quality.py --families=$(FAMILIES)
 

@@ -88,15 +88,6 @@ flags.DEFINE_string(
 FLAGS = flags.FLAGS
 
 
-def _home(loaded):
-    """Where outputs go by default: the run's folder, the file's, or runs/pretrained/NAME."""
-    if loaded.run_dir is not None:
-        return loaded.run_dir
-    if FLAGS.model_path:
-        return pathlib.Path(FLAGS.model_path).parent
-    return pathlib.Path("runs", "pretrained", loaded.name)
-
-
 def main():
     # Checked before the (slow) model load, so a typo fails at once.
     protocols = metrics.get_protocols(FLAGS.metrics or "")
@@ -106,7 +97,7 @@ def main():
     model = loaded.model
     dataset = FLAGS.dataset or loaded.dataset or "fashion_mnist"
     data_dir = FLAGS.data_dir or loaded.data_dir
-    home = _home(loaded)
+    home = loaded.home
     output = FLAGS.output or home / "samples" / f"eval_seed{FLAGS.seed}.png"
     if len(model.image_shape) == 1 and dataset not in data.MIXTURE_STDDEV:
         raise ZooError(

@@ -155,14 +155,6 @@ Drawing = collections.namedtuple("Drawing", ["picture", "tag", "frames"], defaul
 Drawing.__doc__ = """A mode's picture, the seeds part of its file name, and GIF frames if any."""
 
 
-def _home(loaded):
-    if loaded.run_dir is not None:
-        return loaded.run_dir
-    if FLAGS.model_path:
-        return pathlib.Path(FLAGS.model_path).parent
-    return pathlib.Path("runs", "pretrained", loaded.name)
-
-
 def _check_mode_flags():
     """Refuses a flag that the chosen mode would silently ignore."""
     for name in sorted({name for names in MODE_FLAGS.values() for name in names}):
@@ -503,7 +495,7 @@ def main():
             f"got {FLAGS.truncation_cutoff}"
         )
     drawing = DRAWERS[FLAGS.mode](model)
-    output = output or _home(loaded) / "samples" / f"{FLAGS.mode}_seed{drawing.tag}.png"
+    output = output or loaded.home / "samples" / f"{FLAGS.mode}_seed{drawing.tag}.png"
     pictures.write_png(output, drawing.picture)
     print(f"wrote {FLAGS.mode} of {name} ({loaded.source}) to {output}")
     if drawing.frames is not None:

@@ -39,6 +39,7 @@ from zoo.errors import ZooError  # noqa: E402
 class QualityConfig:
     label: str
     model_kwargs: dict
+    g_learning_rate: float | None = None  # None: the family's own
 
 
 # Each family at its defaults, but for ProGAN's phase length: at about 500
@@ -50,6 +51,7 @@ CONFIGS = {
     "wgan_gp": QualityConfig("WGAN-GP (5 critic steps)", {}),
     "progan": QualityConfig("ProGAN (40k images per phase)", {"images_per_phase": 40_000}),
     "sagan": QualityConfig("SAGAN (class-conditional)", {}),
+    "stylegan": QualityConfig("StyleGAN2", {}),
 }
 METRICS = "fid10k,is10k,kid10k"
 
@@ -69,6 +71,7 @@ def run_one(family, output_dir):
         model=family, dataset="fashion_mnist", image_size=32, workdir=str(workdir),
         steps=10_000_000, max_seconds=FLAGS.minutes * 60, batch_size=FLAGS.batch_size,
         seed=FLAGS.seed, model_kwargs=CONFIGS[family].model_kwargs,
+        g_learning_rate=CONFIGS[family].g_learning_rate,
         sample_every=500, checkpoint_every=500, log_every=100,
     )  # fmt: skip
     summary = training.train(config)

@@ -773,6 +773,16 @@ class LoadedModel:
     def data_dir(self):
         return self.config.data_dir if self.config is not None else None
 
+    @property
+    def home(self):
+        """Where outputs (grids, metrics.json) go by default: the run's folder,
+        the `.keras` file's, or `runs/pretrained/NAME` for a catalogue model."""
+        if self.run_dir is not None:
+            return self.run_dir
+        if self.pretrained is not None:
+            return pathlib.Path("runs", "pretrained", self.name)
+        return pathlib.Path(self.source).parent
+
 
 def load_from_source(*, workdir=None, model_path=None, pretrained=None):
     """Loads a GAN from exactly one of a workdir, a `.keras` file or a catalogue name.

@@ -22,9 +22,8 @@ import tensorflow as tf
 
 import models
 import zoo
-from models import arguments
-from models.base import GAN
 from tests.harness import random_dataset
+from tests.helpers import TinyConditionalGAN
 from zoo import export, latents, metrics, training
 from zoo.errors import ZooError
 
@@ -38,30 +37,15 @@ SAVED_MODEL_CLI = (
 )
 
 
-class TruncatedConditionalGAN(GAN):
-    """A conditional MLP GAN whose `call` takes `truncation_psi`.
+class TruncatedConditionalGAN(TinyConditionalGAN):
+    """The tiny conditional GAN, 4x4, whose `call` takes `truncation_psi`.
 
     The truncation pulls z towards `latent_center`, a variable of the GAN, not
     of its generator: the export must find and keep it.
     """
 
-    argument_specs = {"image_shape": arguments.shape}
-
     def __init__(self, image_shape=(4, 4, 1), latent_dim=4, num_classes=3, **kwargs):
-        latent_input = keras.Input((latent_dim,), name="latents")
-        label_input = keras.Input((), dtype="int32", name="labels")
-        embedded = keras.layers.Embedding(num_classes, latent_dim)(label_input)
-        x = keras.layers.Concatenate()([latent_input, embedded])
-        x = keras.layers.Dense(int(np.prod(image_shape)), activation="tanh")(x)
-        generator = keras.Model(
-            [latent_input, label_input], keras.layers.Reshape(image_shape)(x), name="generator"
-        )
-        sample_input = keras.Input(image_shape, name="samples")
-        scores = keras.layers.Dense(1)(keras.layers.Flatten()(sample_input))
-        discriminator = keras.Model([sample_input, label_input], scores, name="discriminator")
-        super().__init__(
-            generator, discriminator, latent_dim=latent_dim, num_classes=num_classes, **kwargs
-        )
+        super().__init__(image_shape, latent_dim, num_classes, **kwargs)
         self.latent_center = self.add_weight(
             shape=(latent_dim,), initializer="ones", trainable=False, name="latent_center"
         )
