@@ -291,11 +291,13 @@ class StyleGAN(GAN):
         layer = ops.arange(self.num_ws)[None, :, None]
         return ops.where(layer < crossover, ws, other_ws)
 
-    def _training_ws(self, batch_size):
-        ws = self.mapping(self.sample_latents(batch_size), training=True)
+    def _training_styles(self, batch_size):
+        """`(w, ws)` of fresh latents: w `(B, w_dim)` for `w_avg`, ws mixed for synthesis."""
+        w = self.mapping_network()(self.sample_latents(batch_size), training=True)
+        ws = ops.repeat(w[:, None, :], self.num_ws, axis=1)
         if self.mixing_probability:
-            ws = self.mix_styles(ws, self.mapping(self.sample_latents(batch_size), training=True))
-        return ws
+            ws = self.mix_styles(ws, self.mapping(self.sample_latents(batch_size), None, True))
+        return w, ws
 
     def path_length_penalty(self, batch_size):
         """StyleGAN2's path-length regularizer (Section 3.2) and the new `pl_mean`.
@@ -305,7 +307,7 @@ class StyleGAN(GAN):
         running mean. Runs on half the batch, as NVIDIA's `pl_batch_shrink`.
         """
         count = ops.maximum(batch_size // 2, 1)
-        ws = self._training_ws(count)
+        _, ws = self._training_styles(count)
         with tf.GradientTape() as inner:
             inner.watch(ws)
             images = self.synthesize(ws, training=True)
@@ -326,7 +328,7 @@ class StyleGAN(GAN):
         batch_size = ops.shape(real_images)[0]
 
         # Discriminator: non-saturating loss, R1 on reals every `penalty_every` steps.
-        fake_images = self.synthesize(self._training_ws(batch_size), training=True)
+        fake_images = self.synthesize(self._training_styles(batch_size)[1], training=True)
         with tf.GradientTape() as tape:
             real_logits = self.discriminate(real_images, training=True)
             fake_logits = self.discriminate(fake_images, training=True)
@@ -336,11 +338,7 @@ class StyleGAN(GAN):
 
         # Generator; w_avg follows the ws of its steps only.
         with tf.GradientTape() as tape:
-            latents = self.sample_latents(batch_size)
-            w = self.mapping_network()(latents, training=True)
-            ws = ops.repeat(w[:, None, :], self.num_ws, axis=1)
-            if self.mixing_probability:
-                ws = self.mix_styles(ws, self.mapping(self.sample_latents(batch_size), None, True))
+            w, ws = self._training_styles(batch_size)
             g_loss = self.g_loss_fn(
                 self.discriminate(self.synthesize(ws, training=True), training=True)
             )
