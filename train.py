@@ -16,7 +16,7 @@ from absl import flags  # noqa: E402
 
 import models  # noqa: E402,F401  (registers the families)
 import zoo  # noqa: E402
-from zoo import training  # noqa: E402
+from zoo import distribute, training  # noqa: E402
 
 _DEFAULTS = training.TrainConfig()
 
@@ -74,6 +74,20 @@ flags.DEFINE_integer(
 flags.DEFINE_integer(
     "keep_checkpoints", _DEFAULTS.keep_checkpoints, "Checkpoints kept.", lower_bound=1
 )
+flags.DEFINE_enum(
+    "strategy", _DEFAULTS.strategy, distribute.STRATEGIES,
+    "tf.distribute strategy: mirrored (local GPUs), multi_worker (TF_CONFIG cluster) or tpu; "
+    "--batch_size is the global batch.",
+)  # fmt: skip
+flags.DEFINE_string("tpu", None, "TPU name or grpc:// address for --strategy=tpu.")
+flags.DEFINE_enum(
+    "mixed_precision", None, list(training.MIXED_PRECISION_POLICIES),
+    "Compute in half precision (weights, losses and outputs stay float32).",
+)  # fmt: skip
+flags.DEFINE_bool(
+    "deterministic", _DEFAULTS.deterministic,
+    "Op determinism: the same command gives bit-identical weights (slower).",
+)  # fmt: skip
 
 FLAGS = flags.FLAGS
 
@@ -100,6 +114,10 @@ def main():
         eval_every=FLAGS.eval_every,
         eval_metrics=FLAGS.eval_metrics,
         steps_per_execution=FLAGS.steps_per_execution,
+        strategy=FLAGS.strategy,
+        tpu=FLAGS.tpu,
+        mixed_precision=FLAGS.mixed_precision,
+        deterministic=FLAGS.deterministic,
     )
     training.train(config)
 

@@ -7,15 +7,17 @@ one optimizer step, the generator's moving average and the loss trackers.
 """
 
 import dataclasses
+import functools
 import inspect
+import random
 
 import keras
 import tensorflow as tf
 
 from models import arguments
-from zoo import losses
+from zoo import distribute, losses
 from zoo.errors import ZooError
-from zoo.latents import class_labels, seeded_latents
+from zoo.latents import TrainingNoise, class_labels, seeded_latents
 
 # Losses whose discriminator output is the logit of a probability: D(x) is
 # reported as sigmoid(logit). For the others (Wasserstein, hinge, least
@@ -117,6 +119,8 @@ class GAN(keras.Model):
         if "__init__" in vars(cls):
             arguments.require_specs(cls)
             cls.__init__ = arguments.checked_init(cls.__init__, cls)
+        if "train_step" in vars(cls):
+            cls.train_step = _keying_training_noise(cls.train_step)
 
     def __init__(
         self,
@@ -160,8 +164,11 @@ class GAN(keras.Model):
         self.generator = generator
         self.discriminator = discriminator
         self.ema_generator = self._copy_generator() if self.ema_decay else None
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        # Without a seed the run still needs one key for all its draws.
+        self.noise = TrainingNoise(random.randrange(2**31) if seed is None else seed)
         self.trackers = {n: keras.metrics.Mean(name=n) for n in self.metric_names}
+        # The logged values are the same on every replica (`update_metrics`).
+        self.distribute_reduction_method = "first"
         # The networks are built functional models, so the GAN's variables all
         # exist now; Keras needs to know, e.g. to load weights into a fresh one.
         self.built = True
@@ -274,29 +281,30 @@ class GAN(keras.Model):
     # ------------------------------------------------------ sampling helpers
 
     def sample_latents(self, batch_size):
-        """Draws training latents z ~ N(0, I) from the model's seeded generator."""
-        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+        """Draws training latents z ~ N(0, I) (`self.noise`: this replica's share)."""
+        return self.noise.normal((batch_size, self.latent_dim))
 
     def sample_labels(self, batch_size):
         """Draws uniform class labels for conditional models; `None` otherwise."""
         if not self.conditional:
             return None
-        return keras.random.randint(
-            (batch_size,), 0, self.num_classes, seed=self.seed_generator, dtype="int32"
-        )
+        return self.noise.integers((batch_size,), self.num_classes)
 
     def generate_images(self, latents, labels=None, training=False, generator=None):
-        """Runs `generator` (default: the trained one) on latents and labels."""
+        """Runs `generator` (default: the trained one) on latents and labels.
+
+        Returns float32 images, also under a mixed-precision policy.
+        """
         generator = generator or self.generator
         if self.conditional:
-            return generator([latents, labels], training=training)
-        return generator(latents, training=training)
+            return to_float32(generator([latents, labels], training=training))
+        return to_float32(generator(latents, training=training))
 
     def discriminate(self, samples, labels=None, training=False):
-        """Returns the discriminator's logits, shape `(batch, 1)`."""
+        """Returns the discriminator's float32 logits, shape `(batch, 1)`."""
         if self.conditional:
-            return self.discriminator([samples, labels], training=training)
-        return self.discriminator(samples, training=training)
+            return to_float32(self.discriminator([samples, labels], training=training))
+        return to_float32(self.discriminator(samples, training=training))
 
     @property
     def sampling_generator(self):
@@ -411,9 +419,19 @@ class GAN(keras.Model):
         """Called once before each generator update; nothing by default."""
 
     def minimize(self, optimizer, tape, loss, network):
-        """One optimizer step on `network`'s trainable weights."""
+        """One optimizer step on `network`'s trainable weights.
+
+        `loss` is this replica's mean over its share of the batch. Under
+        `tf.distribute` the optimizer sums the replicas' gradients, so each
+        is scaled by `1 / replicas`: the step is the global batch's. With a
+        `keras.optimizers.LossScaleOptimizer` (float16) the backward pass
+        starts from the loss scale, which keeps small gradients from flushing
+        to zero, and the optimizer unscales them (and skips the step and
+        lowers the scale when they overflow).
+        """
         variables = network.trainable_variables
-        gradients = tape.gradient(loss, variables)
+        seed = optimizer.scale_loss(tf.constant(distribute.replica_scale(), tf.float32))
+        gradients = tape.gradient(loss, variables, output_gradients=tf.cast(seed, loss.dtype))
         # Blocks a growing network does not use yet get no gradient.
         pairs = [(g, v) for g, v in zip(gradients, variables, strict=True) if g is not None]
         optimizer.apply_gradients(pairs)
@@ -444,7 +462,7 @@ class GAN(keras.Model):
         if self.gp_weight:
             # Labels cannot be interpolated; the real ones follow the data.
             penalty += self.gp_weight * losses.gradient_penalty(
-                discriminator_fn(real_labels), real_images, fake_images, self.seed_generator
+                discriminator_fn(real_labels), real_images, fake_images, self.noise
             )
         if self.r1_gamma:
             penalty += self.r1_gamma * losses.r1_penalty(discriminator_fn(real_labels), real_images)
@@ -471,12 +489,13 @@ class GAN(keras.Model):
             return
         step = tf.cast(self.g_optimizer.iterations, tf.float32)
         decay = tf.minimum(self.ema_decay, (1.0 + step) / (10.0 + step))
-        for average, weight in zip(self.ema_generator.weights, self.generator.weights, strict=True):
-            if weight.trainable:
-                average.assign(decay * average + (1.0 - decay) * weight)
-            else:
-                # Batch-norm statistics are copied, not averaged.
-                average.assign(weight)
+        # Batch-norm statistics are copied, not averaged.
+        distribute.assign_state(
+            (average, decay * average + (1.0 - decay) * weight if weight.trainable else weight)
+            for average, weight in zip(
+                self.ema_generator.weights, self.generator.weights, strict=True
+            )
+        )
 
     def _copy_generator(self):
         # A subclassed network (ProGAN's) is cloned through its config.
@@ -490,15 +509,50 @@ class GAN(keras.Model):
     def metrics(self):
         return list(self.trackers.values())
 
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Keras builds a model under tf.distribute by calling it on the first
+        # batch, here real images where `call` takes latents, after reducing
+        # that batch over the workers, which fails under MultiWorkerMirrored.
+        # A GAN's networks are built in __init__: nothing is left to build.
+        return
+
     def update_metrics(self, **values):
-        """Updates the named trackers and returns every tracker's mean."""
-        for name, value in values.items():
+        """Updates the named trackers and returns every tracker's mean.
+
+        Under `tf.distribute` the values are first averaged over the replicas
+        (one all-reduce), so every replica logs the global batch's values.
+        """
+        names = list(values)
+        averaged = distribute.replica_mean([tf.cast(values[n], tf.float32) for n in names])
+        for name, value in zip(names, averaged, strict=True):
             self.trackers[name].update_state(value)
         return {name: tracker.result() for name, tracker in self.trackers.items()}
 
 
 # GAN itself, built directly from two networks, is checked the same way.
 GAN.__init__ = arguments.checked_init(GAN.__init__, GAN)
+
+
+def to_float32(tensor):
+    return tf.cast(tensor, tf.float32) if tensor.dtype != tf.float32 else tensor
+
+
+def _keying_training_noise(train_step):
+    """Wraps a family's `train_step` so its random draws are keyed to the step
+    (`zoo.latents.TrainingNoise`): the generator step it starts at."""
+    if getattr(train_step, "keys_training_noise", False):
+        return train_step
+
+    @functools.wraps(train_step)
+    def keyed_train_step(self, data):
+        self.noise.start_step(self.g_optimizer.iterations)
+        try:
+            return distribute.step_outputs_for_keras(train_step(self, data))
+        finally:
+            self.noise.end_step()
+
+    keyed_train_step.keys_training_noise = True
+    return keyed_train_step
 
 
 def _check_regularization(family, discriminator, loss, gp_weight, clip_value, **gammas):

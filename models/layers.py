@@ -12,8 +12,10 @@ loads from `.keras`.
 import math
 
 import keras
+import tensorflow as tf
 from keras import ops
 
+from zoo import distribute
 from zoo.errors import ZooError
 
 # He et al. 2015's gain for ReLU layers, the default numerator of the He
@@ -360,6 +362,10 @@ class Upsample2D(keras.layers.Layer):
         super().__init__(**kwargs)
         _require_positive("Upsample2D", "factor", factor)
         self.factor = int(factor)
+        # No weights: built from the start, so a model holding an unused one
+        # (ProGAN's unreached stages) counts as built, as `tf.distribute`
+        # training expects.
+        self.built = True
 
     def call(self, inputs):
         return ops.repeat(ops.repeat(inputs, self.factor, axis=1), self.factor, axis=2)
@@ -397,8 +403,9 @@ class Downsample2D(keras.layers.Layer):
         super().__init__(**kwargs)
         _require_positive("Downsample2D", "factor", factor)
         self.factor = int(factor)
+        self.built = True  # no weights, as Upsample2D
 
-    def build(self, input_shape):
+    def _check_sides(self, input_shape):
         for side in input_shape[1:3]:
             if side is not None and side % self.factor:
                 raise _one_line(
@@ -410,6 +417,7 @@ class Downsample2D(keras.layers.Layer):
                 )
 
     def call(self, inputs):
+        self._check_sides(inputs.shape)
         return ops.average_pool(
             inputs, self.factor, self.factor, padding="valid", data_format="channels_last"
         )
@@ -532,12 +540,17 @@ class SpectralNormalization(keras.layers.Wrapper):
         """The kernel the layer computes with, `W / sigma(W)`, in `W`'s shape (float32)."""
         return self._normalized_kernel()
 
-    def advance_power_iteration(self):
-        """Moves `u` by one power iteration: `u <- normalize(W_mat^T normalize(W_mat u))`."""
+    def power_iteration(self):
+        """`(u, new_u)`: `u` and its value after one power iteration,
+        `normalize(W_mat^T normalize(W_mat u))`."""
         _, matrix = self._matrix()
         matrix = ops.stop_gradient(matrix)
         v = _l2_normalize(ops.matmul(matrix, ops.cast(self.u, "float32")))
-        self.u.assign(ops.cast(_l2_normalize(ops.matmul(v, matrix)), self.u.dtype))
+        return self.u, ops.cast(_l2_normalize(ops.matmul(v, matrix)), self.u.dtype)
+
+    def advance_power_iteration(self):
+        """Moves `u` by one power iteration (`power_iteration`)."""
+        distribute.assign_state([self.power_iteration()])
 
     def call(self, inputs):
         layer = self.layer
@@ -591,8 +604,8 @@ def advance_spectral_norms(model):
         for layer in model._flatten_layers(include_self=True, recursive=True)
         if isinstance(layer, SpectralNormalization)
     ]
-    for layer in normalized:
-        layer.advance_power_iteration()
+    # Every replica computes the same u from the same synchronized weights.
+    distribute.assign_state(layer.power_iteration() for layer in normalized)
     return len(normalized)
 
 
@@ -722,6 +735,20 @@ class SelfAttention(keras.layers.Layer):
         }
 
 
+def batch_normalization(**kwargs):
+    """`keras.layers.BatchNormalization`, synchronized across replicas under a strategy.
+
+    Built inside a `tf.distribute` scope, the batch statistics are the global
+    batch's (an all-reduce per layer), so a step on `N` replicas normalizes as
+    one device would; outside a scope the layer is the plain one and pays
+    nothing for it.
+
+    Args:
+        **kwargs: `keras.layers.BatchNormalization` arguments.
+    """
+    return keras.layers.BatchNormalization(synchronized=tf.distribute.has_strategy(), **kwargs)
+
+
 @keras.saving.register_keras_serializable(package="gan_zoo")
 class ConditionalBatchNormalization(keras.layers.Layer):
     """Batch normalization whose gain and bias are chosen by a class label.
@@ -765,7 +792,7 @@ class ConditionalBatchNormalization(keras.layers.Layer):
     def build(self, input_shape):
         features_shape = input_shape[0]
         channels = int(features_shape[-1])
-        self.batch_norm = keras.layers.BatchNormalization(
+        self.batch_norm = batch_normalization(
             momentum=self.momentum,
             epsilon=self.epsilon,
             center=False,
@@ -1038,8 +1065,10 @@ class NoiseInjection(keras.layers.Layer):
     freckles), and leaves the styles to the global features (Section 3.2 of
     the StyleGAN paper).
 
-    With `training=True` the noise is drawn anew at every call from the
-    layer's own `keras.random.SeedGenerator`. Otherwise (`training=False` or
+    With `training=True` the noise is drawn anew at every call: from
+    `noise_source` when a model sets one (a GAN sets its
+    `zoo.latents.TrainingNoise`, which also works under `tf.distribute`),
+    else from the layer's own `keras.random.SeedGenerator`. Otherwise (`training=False` or
     `None`) the layer adds a constant noise image `(H, W, 1)`, a
     non-trainable weight drawn once when the layer is built (NVIDIA's
     `noise_mode='const'`): inference is then deterministic, so an export or a
@@ -1070,6 +1099,7 @@ class NoiseInjection(keras.layers.Layer):
         super().__init__(**kwargs)
         self.seed = None if seed is None else int(seed)
         self.seed_generator = keras.random.SeedGenerator(self.seed)
+        self.noise_source = None
 
     def build(self, input_shape):
         _, height, width, channels = input_shape
@@ -1092,9 +1122,13 @@ class NoiseInjection(keras.layers.Layer):
     def call(self, inputs, training=None):
         if training:
             shape = ops.shape(inputs)
-            noise = keras.random.normal(
-                (shape[0], shape[1], shape[2], 1), dtype=inputs.dtype, seed=self.seed_generator
-            )
+            noise_shape = (shape[0], shape[1], shape[2], 1)
+            if self.noise_source is not None:
+                noise = ops.cast(self.noise_source.normal(noise_shape), inputs.dtype)
+            else:
+                noise = keras.random.normal(
+                    noise_shape, dtype=inputs.dtype, seed=self.seed_generator
+                )
         else:
             noise = ops.cast(self.noise, inputs.dtype)[None]
         return inputs + noise * ops.cast(self.strength, inputs.dtype)

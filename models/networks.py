@@ -11,6 +11,7 @@ import math
 
 import keras
 
+from models import layers
 from zoo.errors import ZooError
 
 # The generator starts from a small square and doubles it; the smallest start
@@ -44,10 +45,10 @@ def conv_generator(image_shape, latent_dim, start_size, widths, kernel_size):
     latents = keras.Input((latent_dim,), name="latents")
     x = keras.layers.Dense(start_size * start_size * widths[0], use_bias=False)(latents)
     x = keras.layers.Reshape((start_size, start_size, widths[0]))(x)  # (B, s, s, C)
-    x = keras.layers.ReLU()(keras.layers.BatchNormalization()(x))
+    x = keras.layers.ReLU()(layers.batch_normalization()(x))
     for width in widths[1:]:
         x = keras.layers.Conv2DTranspose(width, kernel_size, 2, "same", use_bias=False)(x)
-        x = keras.layers.ReLU()(keras.layers.BatchNormalization()(x))
+        x = keras.layers.ReLU()(layers.batch_normalization()(x))
     images = keras.layers.Conv2DTranspose(
         image_shape[-1], kernel_size, 2, "same", activation="tanh"
     )(x)
@@ -61,7 +62,7 @@ def conv_discriminator(image_shape, widths, kernel_size):
     for i, width in enumerate(widths):
         x = keras.layers.Conv2D(width, kernel_size, 2, "same", use_bias=i == 0)(x)
         if i > 0:
-            x = keras.layers.BatchNormalization()(x)
+            x = layers.batch_normalization()(x)
         x = keras.layers.LeakyReLU(0.2)(x)
     logits = keras.layers.Dense(1)(keras.layers.Flatten()(x))
     return keras.Model(images, logits, name="discriminator")

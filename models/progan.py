@@ -25,7 +25,7 @@ import tensorflow as tf
 from keras import ops
 
 from models import arguments
-from models.base import GAN, TrainingPhase
+from models.base import GAN, TrainingPhase, to_float32
 from models.layers import (
     Downsample2D,
     EqualizedConv2D,
@@ -34,7 +34,7 @@ from models.layers import (
     PixelNormalization,
     Upsample2D,
 )
-from zoo import losses
+from zoo import distribute, losses
 from zoo.errors import ZooError
 from zoo.registry import register_model
 
@@ -534,7 +534,9 @@ class ProGAN(GAN):
 
         def at_stage(stage):
             def sample(latents):
-                images = generator(latents, stage=stage, alpha=generator.alpha, training=False)
+                images = to_float32(
+                    generator(latents, stage=stage, alpha=generator.alpha, training=False)
+                )
                 factor = 2 ** (self.num_stages - 1 - stage)
                 return ops.repeat(ops.repeat(images, factor, axis=1), factor, axis=2)
 
@@ -552,7 +554,7 @@ class ProGAN(GAN):
             return {}
         generator = self.sampling_generator
         rows = [
-            generator(latents, stage=stage, alpha=alpha, training=False)
+            to_float32(generator(latents, stage=stage, alpha=alpha, training=False))
             for alpha in np.linspace(0.0, 1.0, 5, dtype="float32")
         ]
         factor = 2 ** (self.num_stages - 1 - stage)
@@ -563,11 +565,12 @@ class ProGAN(GAN):
 
     def generate_images(self, latents, labels=None, training=False, generator=None):
         stage, alpha = self._growth.step_inputs
-        return (generator or self.generator)(latents, stage=stage, alpha=alpha, training=training)
+        generator = generator or self.generator
+        return to_float32(generator(latents, stage=stage, alpha=alpha, training=training))
 
     def discriminate(self, samples, labels=None, training=False):
         stage, alpha = self._growth.step_inputs
-        return self.discriminator(samples, stage=stage, alpha=alpha, training=training)
+        return to_float32(self.discriminator(samples, stage=stage, alpha=alpha, training=training))
 
     def train_step(self, data):
         real_images = data[0] if isinstance(data, (tuple, list)) else data
@@ -584,8 +587,10 @@ class ProGAN(GAN):
         # Static stage, dynamic alpha: what generate_images and discriminate
         # (also inside the base's penalties) run at during this step.
         self._growth.step_inputs = (stage, alpha)
-        self.generator.stage.assign(stage)
-        self.generator.alpha.assign(1.0 if alpha is None else alpha)
+        # The same on every replica: functions of the synchronized step count.
+        distribute.assign_state(
+            [(self.generator.stage, stage), (self.generator.alpha, 1.0 if alpha is None else alpha)]
+        )
         if alpha is not None:
             real_images = blend_reals(real_images, alpha)
         batch_size = ops.shape(real_images)[0]

@@ -42,7 +42,7 @@ def _normalize(x, labels, num_classes):
     """Conditional batch norm for a conditional generator, plain batch norm otherwise."""
     if num_classes:
         return layers.ConditionalBatchNormalization(num_classes)([x, labels])
-    return keras.layers.BatchNormalization()(x)
+    return layers.batch_normalization()(x)
 
 
 def _generator_block(x, labels, width, num_classes, residual):

@@ -19,7 +19,9 @@ import tensorflow as tf
 from keras import ops
 
 from models import arguments, stylegan_networks
-from models.base import GAN
+from models.base import GAN, to_float32
+from models.layers import NoiseInjection
+from zoo import distribute
 from zoo.errors import ZooError
 from zoo.registry import register_model
 
@@ -45,9 +47,10 @@ class TrackedAverage(keras.layers.Layer):
         return inputs
 
     def track(self, w, beta):
-        """`w_avg <- lerp(mean(w), w_avg, beta)`, StyleGAN's w_avg_beta."""
-        batch_mean = ops.cast(ops.mean(w, axis=0), self.average.dtype)
-        self.average.assign(beta * self.average + (1.0 - beta) * batch_mean)
+        """`w_avg <- lerp(mean(w), w_avg, beta)`, StyleGAN's w_avg_beta; the mean
+        is the global batch's under `tf.distribute`."""
+        batch_mean = ops.cast(distribute.replica_mean(ops.mean(w, axis=0)), self.average.dtype)
+        distribute.assign_state([(self.average, beta * self.average + (1.0 - beta) * batch_mean)])
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -177,6 +180,10 @@ class StyleGAN(GAN):
         self.pl_mean = self.add_weight(
             shape=(), initializer="zeros", trainable=False, name="pl_mean"
         )
+        # The training noise of the synthesis layers is the run's, keyed to the step.
+        for layer in self.generator._flatten_layers(include_self=False, recursive=True):
+            if isinstance(layer, NoiseInjection):
+                layer.noise_source = self.noise
 
     def get_config(self):
         return {
@@ -227,7 +234,7 @@ class StyleGAN(GAN):
 
     def mapping(self, latents, generator=None, training=False):
         """ws `(B, num_ws, w_dim)`: every layer's copy of w = mapping(z)."""
-        w = self.mapping_network(generator)(latents, training=training)
+        w = to_float32(self.mapping_network(generator)(latents, training=training))
         return ops.repeat(w[:, None, :], self.num_ws, axis=1)
 
     def truncate(self, ws, truncation_psi=1.0, truncation_cutoff=None, generator=None):
@@ -253,7 +260,7 @@ class StyleGAN(GAN):
         discriminator sees it raw in training; samples (`training=False`) are
         clipped to the zoo's [-1, 1].
         """
-        images = self.synthesis_network(generator)(ws, training=training)
+        images = to_float32(self.synthesis_network(generator)(ws, training=training))
         return images if training else ops.clip(images, -1.0, 1.0)
 
     def generate_images(
@@ -285,7 +292,7 @@ class StyleGAN(GAN):
         random crossover on take their w from `other_ws` (one crossover per batch)."""
         if not self.mixing_probability:
             return ws
-        draw = keras.random.uniform((2,), seed=self.seed_generator)
+        draw = self.noise.shared_uniform((2,))
         crossover = ops.cast(draw[1] * (self.num_ws - 1), "int32") + 1  # in [1, num_ws)
         crossover = ops.where(draw[0] < self.mixing_probability, crossover, self.num_ws)
         layer = ops.arange(self.num_ws)[None, :, None]
@@ -293,33 +300,43 @@ class StyleGAN(GAN):
 
     def _training_styles(self, batch_size):
         """`(w, ws)` of fresh latents: w `(B, w_dim)` for `w_avg`, ws mixed for synthesis."""
-        w = self.mapping_network()(self.sample_latents(batch_size), training=True)
+        w = to_float32(self.mapping_network()(self.sample_latents(batch_size), training=True))
         ws = ops.repeat(w[:, None, :], self.num_ws, axis=1)
         if self.mixing_probability:
             ws = self.mix_styles(ws, self.mapping(self.sample_latents(batch_size), None, True))
         return w, ws
 
-    def path_length_penalty(self, batch_size):
-        """StyleGAN2's path-length regularizer (Section 3.2) and the new `pl_mean`.
+    def path_lengths(self, count):
+        """`|J_w^T y|` of `count` fresh styles, `(count,)`: StyleGAN2's path lengths.
 
-        `|J_w^T y|` with `y` image-sized Gaussian noise scaled by `1/sqrt(H W)`
-        should stay constant: the penalty is the squared deviation from its
-        running mean. Runs on half the batch, as NVIDIA's `pl_batch_shrink`.
+        `y` is image-sized Gaussian noise scaled by `1/sqrt(H W)`, so the
+        lengths do not grow with the resolution.
         """
-        count = ops.maximum(batch_size // 2, 1)
         _, ws = self._training_styles(count)
         with tf.GradientTape() as inner:
             inner.watch(ws)
             images = self.synthesize(ws, training=True)
             height, width = self.image_shape[0], self.image_shape[1]
-            noise = keras.random.normal(ops.shape(images), seed=self.seed_generator)
+            noise = self.noise.normal(ops.shape(images))
             noise = noise / math.sqrt(height * width)
-            projected = ops.sum(images * noise)
-        gradients = inner.gradient(projected, ws)  # (B, num_ws, w_dim)
-        lengths = ops.sqrt(ops.mean(ops.sum(ops.square(gradients), axis=2), axis=1))
-        pl_mean = self.pl_mean + self.pl_decay * (ops.mean(lengths) - self.pl_mean)
-        penalty = ops.mean(ops.square(lengths - ops.stop_gradient(pl_mean)))
-        return penalty, pl_mean
+            projected = ops.sum(images * ops.cast(noise, images.dtype))
+        gradients = ops.cast(inner.gradient(projected, ws), "float32")  # (B, num_ws, w_dim)
+        return ops.sqrt(ops.mean(ops.sum(ops.square(gradients), axis=2), axis=1))
+
+    def path_length_penalty(self, batch_size):
+        """StyleGAN2's path-length regularizer (Section 3.2) and the new `pl_mean`.
+
+        `|J_w^T y|` (`path_lengths`) should stay constant: the penalty is the
+        squared deviation from its running mean. Runs on half the batch, as
+        NVIDIA's `pl_batch_shrink`.
+        """
+        lengths = self.path_lengths(ops.maximum(batch_size // 2, 1))
+        pl_mean = self._next_pl_mean(lengths)
+        return ops.mean(ops.square(lengths - ops.stop_gradient(pl_mean))), pl_mean
+
+    def _next_pl_mean(self, lengths):
+        mean_length = distribute.replica_mean(ops.mean(lengths))
+        return self.pl_mean + self.pl_decay * (mean_length - self.pl_mean)
 
     def train_step(self, data):
         (real_images, _), *more = self.split_real_batches(data)
@@ -358,11 +375,12 @@ class StyleGAN(GAN):
         """`pl_every * pl_weight * penalty` on every `pl_every`-th generator step, else 0."""
         if not self.pl_weight:
             return 0.0
-
-        def penalty():
-            value, pl_mean = self.path_length_penalty(batch_size)
-            self.pl_mean.assign(pl_mean)
-            return self.pl_every * self.pl_weight * value
-
+        count = ops.maximum(batch_size // 2, 1)
         due = ops.equal(self.g_optimizer.iterations % self.pl_every, 0)
-        return tf.cond(due, penalty, lambda: 0.0)
+        lengths = tf.cond(due, lambda: self.path_lengths(count), lambda: ops.zeros((count,)))
+        # Averaging over replicas and writing pl_mean synchronize the
+        # replicas, which tf.distribute allows outside a branch only.
+        pl_mean = ops.where(due, self._next_pl_mean(lengths), self.pl_mean)
+        distribute.assign_state([(self.pl_mean, pl_mean)])
+        penalty = ops.mean(ops.square(lengths - ops.stop_gradient(pl_mean)))
+        return ops.where(due, self.pl_every * self.pl_weight * penalty, 0.0)

@@ -14,6 +14,15 @@ if str(REPO_ROOT) not in sys.path:
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+# Two logical CPU devices, so that tf.distribute tests run two replicas here.
+# Must precede the first TensorFlow op; the default strategy still uses the first.
+REPLICA_DEVICES = 2
+tf.config.set_logical_device_configuration(
+    tf.config.list_physical_devices("CPU")[0],
+    [tf.config.LogicalDeviceConfiguration()] * REPLICA_DEVICES,
+)
 
 
 def pytest_configure(config):

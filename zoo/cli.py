@@ -32,7 +32,9 @@ def import_tensorflow_quietly():
         os.dup2(devnull, 2)
         import tensorflow as tf
 
-        tf.config.list_logical_devices()
+        # A multi-worker strategy configures the runtime before it starts.
+        if "TF_CONFIG" not in os.environ:
+            tf.config.list_logical_devices()
     finally:
         os.dup2(saved, 2)
         os.close(saved)

@@ -10,9 +10,12 @@ the model, the images) that a server returns. `attribute_direction` is the
 latent arithmetic of `generate.py --mode=attribute`.
 """
 
+import threading
+
 import numpy as np
 import tensorflow as tf
 
+from zoo import distribute
 from zoo.errors import ZooError
 
 # |cos(omega)| above which slerp falls back to a straight line (about 1.8 degrees).
@@ -53,6 +56,102 @@ def seeded_latents(seed, num_samples, latent_dim):
     return tf.random.stateless_normal(
         tf.stack([num_samples, latent_dim]), seed=key, dtype=tf.float32, alg="philox"
     )
+
+
+# Draws one training step may make; a step's key is `step * _DRAWS_PER_STEP + draw`.
+_DRAWS_PER_STEP = 2**16
+
+
+class TrainingNoise:
+    """The random draws of training: latents, labels, penalty weights, image noise.
+
+    Each draw is a pure function of `(seed, step, draw)`: the generator step
+    the training step starts at, and the draw's place among the step's draws
+    (counted when the step is traced, so the same code draws the same numbers).
+    Nothing is stateful, so:
+
+    - a resumed run draws what a straight run draws, with no noise state in
+      its checkpoints;
+    - under `tf.distribute` a replica draws the rows of the global batch and
+      keeps its own share (`zoo.distribute.replica_slice`): replicas get
+      different latents, and a run on `N` replicas draws the numbers a run on
+      one device draws (keras-team/keras#20611: a `keras.random.SeedGenerator`
+      cannot be advanced inside a replica, and each replica would draw alike).
+
+    `GAN` calls `start_step` at the start of every `train_step` and `end_step`
+    at its end. Draws outside a training step (a test calling
+    `sample_latents`) take keys of their own, new at each call.
+
+    Args:
+        seed: int seed of the run.
+
+    Example:
+        >>> noise = TrainingNoise(seed=0)
+        >>> noise.start_step(optimizer.iterations)
+        >>> z = noise.normal((batch_size, latent_dim))  # this replica's rows
+    """
+
+    def __init__(self, seed):
+        self.seed = int(seed)
+        # MirroredStrategy traces each replica's step in a thread of its own:
+        # each thread counts its own draws.
+        self._trace = threading.local()
+        self._draws_outside = 0
+
+    def start_step(self, step):
+        """Keys the draws that follow to the training step `step` (a tensor)."""
+        self._trace.step = tf.cast(step, tf.int64)
+        self._trace.draws = 0
+
+    def end_step(self):
+        """Ends the step's keys; later draws are outside training."""
+        self._trace.step = None
+
+    def _next_key(self):
+        step = getattr(self._trace, "step", None)
+        if step is None:
+            # Negative counters never meet a training step's.
+            self._draws_outside += 1
+            counter = tf.constant(-self._draws_outside, tf.int64)
+        else:
+            draw = self._trace.draws
+            self._trace.draws += 1
+            if draw >= _DRAWS_PER_STEP:
+                raise ZooError(f"a training step drew more than {_DRAWS_PER_STEP} random tensors")
+            counter = step * _DRAWS_PER_STEP + draw
+        return tf.stack([tf.constant(self.seed, tf.int64), counter])
+
+    def _per_replica(self, draw_fn, shape):
+        """`draw_fn(global_shape, key)` for all replicas' rows, sliced to this replica's."""
+        key = self._next_key()
+        rows = shape[0]
+        global_shape = tf.stack([rows * distribute.num_replicas(), *shape[1:]])
+        return distribute.replica_slice(draw_fn(global_shape, key), rows)
+
+    def normal(self, shape, dtype="float32"):
+        """Standard normal draws of `shape` (first axis: this replica's batch)."""
+        return self._per_replica(
+            lambda s, key: tf.random.stateless_normal(s, key, dtype=dtype, alg="philox"), shape
+        )
+
+    def uniform(self, shape, dtype="float32"):
+        """Uniform draws in [0, 1) of `shape` (first axis: this replica's batch)."""
+        return self._per_replica(
+            lambda s, key: tf.random.stateless_uniform(s, key, dtype=dtype, alg="philox"), shape
+        )
+
+    def integers(self, shape, maxval):
+        """Uniform int32 draws in [0, maxval) of `shape` (first axis: the batch)."""
+        return self._per_replica(
+            lambda s, key: tf.random.stateless_uniform(
+                s, key, minval=0, maxval=maxval, dtype=tf.int32, alg="philox"
+            ),
+            shape,
+        )
+
+    def shared_uniform(self, shape):
+        """Uniform draws in [0, 1) that every replica shares (one per step, not per sample)."""
+        return tf.random.stateless_uniform(shape, self._next_key(), alg="philox")
 
 
 def class_labels(num_samples, num_classes):

@@ -12,6 +12,7 @@ multiplies penalties by their weight.
 import keras
 import tensorflow as tf
 
+from zoo import distribute
 from zoo.errors import ZooError
 
 
@@ -151,14 +152,16 @@ def gradient_penalty(discriminator_fn, real_samples, fake_samples, seed):
         discriminator_fn: maps a batch of samples to logits `(batch, 1)`.
         real_samples: real batch `(batch, ...)`.
         fake_samples: generated batch of the same shape.
-        seed: a `keras.random.SeedGenerator` (a model passes its
-            `seed_generator`) or an int, seeding the interpolation weights.
+        seed: where the interpolation weights come from: a model's
+            `zoo.latents.TrainingNoise` (what `GAN` passes, which keeps the
+            draw right under `tf.distribute`), a `keras.random.SeedGenerator`
+            or an int.
 
     Returns:
         The unweighted penalty, a scalar.
 
     Example:
-        >>> penalty = gradient_penalty(critic, real, fake, seed_generator)
+        >>> penalty = gradient_penalty(critic, real, fake, seed=0)
         >>> d_loss = wasserstein_discriminator_loss(...) + 10.0 * penalty
 
     Reference:
@@ -167,9 +170,11 @@ def gradient_penalty(discriminator_fn, real_samples, fake_samples, seed):
     real_samples = tf.convert_to_tensor(real_samples)
     fake_samples = tf.cast(fake_samples, real_samples.dtype)
     rank = real_samples.shape.rank
-    eps = keras.random.uniform(
-        (tf.shape(real_samples)[0],) + (1,) * (rank - 1), dtype=real_samples.dtype, seed=seed
-    )
+    eps_shape = (tf.shape(real_samples)[0],) + (1,) * (rank - 1)
+    if hasattr(seed, "uniform"):
+        eps = tf.cast(seed.uniform(eps_shape), real_samples.dtype)
+    else:
+        eps = keras.random.uniform(eps_shape, dtype=real_samples.dtype, seed=seed)
     interpolates = real_samples + eps * (fake_samples - real_samples)
     norms = tf.sqrt(_squared_gradient_norms(discriminator_fn, interpolates) + _NORM_EPSILON)
     return tf.reduce_mean(tf.square(norms - 1.0))
@@ -246,8 +251,9 @@ def clip_weights(variables, clip_value):
     Reference:
         Arjovsky et al. 2017, https://arxiv.org/abs/1701.07875 (Algorithm 1).
     """
-    for variable in variables:
-        variable.assign(tf.clip_by_value(variable, -clip_value, clip_value))
+    distribute.assign_state(
+        (variable, tf.clip_by_value(variable, -clip_value, clip_value)) for variable in variables
+    )
 
 
 # Name -> (discriminator loss, generator loss): what `loss="..."` selects.

@@ -6,7 +6,7 @@ A workdir holds everything a run leaves:
                          the history of the settings changed at each resume
     model_config.json    the model's get_config(), to rebuild it without data
     checkpoints/         the last few tf.train checkpoints (weights, both
-                         optimizers, the latent generator's state)
+                         optimizers)
     samples/             PNG sample grids from fixed latents, step_XXXXXXX.png
     logs/                TensorBoard scalars and image grids
     model.keras          the final model (whole GAN, compile state included)
@@ -18,6 +18,7 @@ import dataclasses
 import json
 import os
 import pathlib
+import shutil
 import signal
 import sys
 import threading
@@ -27,7 +28,7 @@ import keras
 import tensorflow as tf
 
 from zoo import callbacks as zoo_callbacks
-from zoo import data, latents, pictures, registry
+from zoo import data, distribute, latents, pictures, registry
 from zoo.errors import TrainingInterrupted, ZooError
 
 CONFIG_FILE = "config.json"
@@ -39,7 +40,7 @@ SUMMARY_FILE = "train_summary.json"
 RESUMABLE_CHANGES = frozenset(
     {"steps", "sample_every", "checkpoint_every", "log_every", "keep_checkpoints", "data_dir",
      "eval_every", "eval_metrics", "steps_per_execution", "workdir", "d_learning_rate",
-     "g_learning_rate", "max_seconds"}
+     "g_learning_rate", "max_seconds", "strategy", "tpu", "deterministic"}
 )  # fmt: skip
 # Fashion-MNIST trains at 32x32 (zero-padded) unless asked otherwise: a power of
 # two, which the families that grow from 4x4 (DCGAN, ProGAN, StyleGAN) need.
@@ -47,6 +48,8 @@ TRAINING_IMAGE_SIZES = {"fashion_mnist": 32}
 
 
 LR_DECAYS = ("none", "linear")
+# `--mixed_precision` values and the Keras policies they set.
+MIXED_PRECISION_POLICIES = {"float16": "mixed_float16", "bfloat16": "mixed_bfloat16"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,6 +97,17 @@ class TrainConfig:
             tiny models (2-D MLPs). Keras runs whole executions and callbacks
             see every n-th step only, so `steps`, the intervals above and a
             resumed run's start step must be multiples of it.
+        strategy: `tf.distribute` strategy (`zoo.distribute.STRATEGIES`):
+            `"default"` (one device), `"mirrored"` (the local GPUs),
+            `"multi_worker"` (the `TF_CONFIG` cluster) or `"tpu"`.
+            `batch_size` is the global batch, split over the replicas. A run
+            may resume under another strategy (train on 2 GPUs, resume on 1).
+        tpu: the TPU's name or address with `strategy="tpu"`.
+        mixed_precision: `None` (float32), `"bfloat16"` or `"float16"`: the
+            networks compute in that type, their weights, losses and outputs
+            stay float32; float16 adds loss scaling to both optimizers.
+        deterministic: TensorFlow's op determinism: the same config gives
+            bit-identical weights, at some cost in speed.
     """
 
     model: str = "dcgan"
@@ -117,6 +131,10 @@ class TrainConfig:
     eval_every: int | None = None
     eval_metrics: str = "fid10k,is10k,kid10k"
     steps_per_execution: int = 1
+    strategy: str = "default"
+    tpu: str | None = None
+    mixed_precision: str | None = None
+    deterministic: bool = False
 
     def __post_init__(self):
         self._resolve_defaults()
@@ -150,6 +168,25 @@ class TrainConfig:
                 raise ZooError(f"{name} must be positive, got {value!r}")
         if self.lr_decay not in LR_DECAYS:
             raise ZooError(f"lr_decay must be one of {', '.join(LR_DECAYS)}, got {self.lr_decay!r}")
+        if self.strategy not in distribute.STRATEGIES:
+            raise ZooError(
+                f"strategy must be one of {', '.join(distribute.STRATEGIES)}, got {self.strategy!r}"
+            )
+        if self.tpu and self.strategy != "tpu":
+            raise ZooError(f"tpu={self.tpu!r} needs strategy='tpu', got {self.strategy!r}")
+        if self.mixed_precision is not None and self.mixed_precision not in (
+            MIXED_PRECISION_POLICIES
+        ):
+            raise ZooError(
+                f"mixed_precision must be one of {', '.join(MIXED_PRECISION_POLICIES)}, got "
+                f"{self.mixed_precision!r}"
+            )
+        if self.strategy == "multi_worker" and self.max_seconds:
+            # Workers would stop at different steps and wait for each other forever.
+            raise ZooError(
+                "max_seconds cannot stop the workers of a multi-worker run at the same step; "
+                "drop --max_seconds and set --steps"
+            )
 
     def _resolve_defaults(self):
         # Frozen: the resolved values are written in place once, here, so that
@@ -226,6 +263,11 @@ def compile_model(model, config):
     if config.lr_decay == "linear":
         d_optimizer = _linearly_decayed(d_optimizer, config.steps * model.d_steps)
         g_optimizer = _linearly_decayed(g_optimizer, config.steps)
+    if config.mixed_precision == "float16":
+        # float16 gradients underflow without a loss scale; the optimizer
+        # lowers it when a step overflows and skips that step.
+        d_optimizer = keras.optimizers.LossScaleOptimizer(d_optimizer)
+        g_optimizer = keras.optimizers.LossScaleOptimizer(g_optimizer)
     model.compile(
         d_optimizer=d_optimizer,
         g_optimizer=g_optimizer,
@@ -249,9 +291,13 @@ def _linearly_decayed(optimizer, updates):
 
 
 def make_checkpoint(model):
-    """What a checkpoint holds: the GAN (networks, EMA copy, both optimizers)
-    and the latent generator's state, which `.keras` files do not keep."""
-    return tf.train.Checkpoint(model=model, seed_state=model.seed_generator.state)
+    """What a checkpoint holds: the GAN (networks, EMA copy, both optimizers,
+    whose step counts key the training noise, `zoo.latents.TrainingNoise`).
+
+    Checkpoints of earlier versions also hold a `seed_state`; restoring
+    ignores it.
+    """
+    return tf.train.Checkpoint(model=model)
 
 
 def forget_missing_checkpoints(directory):
@@ -413,25 +459,44 @@ def train(config):
         ZooError: bad config, data, checkpoint, or diverged (NaN) losses.
         TrainingInterrupted: Ctrl-C; a checkpoint of the step reached was saved.
     """
+    return run_training(config)[1]
+
+
+def run_training(config):
+    """`train(config)`, returning `(model, summary)`: the trained model as
+    this process holds it (a multi-worker run's worker has no files of its own)."""
+    # First: a multi-worker strategy must configure the runtime before it starts.
+    strategy = distribute.make_strategy(config.strategy, config.tpu)
     workdir = pathlib.Path(config.workdir)
     _check_workdir(workdir)
     previous = _read_previous_config(workdir)
     changes = _check_resumable(config, workdir, previous)
     keras.utils.set_random_seed(config.seed)
+    if config.deterministic:
+        tf.config.experimental.enable_op_determinism()
 
-    model, info = _build_for_data(config)
-    plan = phase_plan(model, config)
-    compile_model(model, config)
-    workdir.mkdir(parents=True, exist_ok=True)
-    manager = _checkpoint_manager(model, workdir, config.keep_checkpoints)
-    restored = restore_latest(manager.checkpoint, manager)
+    # The model, its optimizers and every variable are made in the strategy's
+    # scope (mirrored), in the run's compute type.
+    with strategy.scope(), dtype_policy(config.mixed_precision):
+        model, info = _build_for_data(config)
+        plan = phase_plan(model, config)
+        _check_replicas(config, plan, strategy.num_replicas_in_sync)
+        compile_model(model, config)
+    # Every worker of a multi-worker run runs all of this; only the chief's
+    # files are kept, the others write to a scratch folder deleted at the end.
+    chief = distribute.is_chief(strategy)
+    output_dir = workdir if chief else workdir / f".worker-{distribute.worker_id(strategy)}"
+    output_dir.mkdir(parents=True, exist_ok=True)
+    manager = _checkpoint_manager(model, output_dir, config.keep_checkpoints, forget=chief)
+    source = manager if chief else _checkpoint_manager(model, workdir, 1, forget=False)
+    restored = restore_latest(source.checkpoint, source)
     # Checkpoints hold the optimizers' rates too; the config's (possibly
     # changed on this resume) win.
     apply_learning_rates(model, config)
     start_step = zoo_callbacks.training_step(model)
     _check_start_step(start_step, config)
-    _write_config(config, workdir, previous, changes if restored else {}, start_step)
-    _write_text_atomically(workdir / MODEL_CONFIG_FILE, json.dumps(model.get_config(), indent=2))
+    _write_config(config, output_dir, previous, changes if restored else {}, start_step)
+    _write_text_atomically(output_dir / MODEL_CONFIG_FILE, json.dumps(model.get_config(), indent=2))
     if restored:
         _say(f"resuming from step {start_step} ({restored})")
         for name, (old, new) in sorted(changes.items()):
@@ -440,7 +505,7 @@ def train(config):
         _say(f"training {config.model} on {config.dataset} {info.sample_shape} in {workdir}")
     _say(f"config: {json.dumps(dataclasses.asdict(config), sort_keys=True)}")
 
-    run = _RunCallbacks(model, config, workdir, manager)
+    run = _RunCallbacks(model, config, output_dir, manager)
     started = time.perf_counter()
     _fit(model, plan, start_step, config, run)
     seconds = time.perf_counter() - started
@@ -451,7 +516,7 @@ def train(config):
         _say(f"time budget of {config.max_seconds:g} s spent at step {step}; rerun to continue")
     run.checkpointer.save(step)
     grid_path = run.samples.write(step)
-    _save_model_atomically(model, workdir / MODEL_FILE)
+    _save_model_atomically(model, output_dir / MODEL_FILE)
     summary = {
         "start_step": start_step,
         "step": step,
@@ -459,15 +524,18 @@ def train(config):
         "images_per_second": run.logger.median_rate(),
         "samples": str(grid_path),
         "model": str(workdir / MODEL_FILE),
+        "replicas": strategy.num_replicas_in_sync,
     }
-    _write_text_atomically(workdir / SUMMARY_FILE, json.dumps(summary, indent=2))
+    _write_text_atomically(output_dir / SUMMARY_FILE, json.dumps(summary, indent=2))
+    if not chief:
+        shutil.rmtree(output_dir, ignore_errors=True)
     rate = summary["images_per_second"]
     _say(
         f"done: step {step}, {seconds:.0f} s"
         + (f", {rate:.0f} images/s (median over {config.log_every}-step windows)" if rate else "")
         + f"; samples {grid_path}, model {workdir / MODEL_FILE}"
     )
-    return summary
+    return model, summary
 
 
 def _build_for_data(config):
@@ -537,13 +605,48 @@ def _phase_dataset(config, planned, d_steps, skip):
             )
         factor = full_size // phase.image_size
         dataset = dataset.map(lambda images, labels: (data.downsample(images, factor), labels))
-    return dataset.skip(skip)
+    # Under tf.distribute each worker keeps its share of every global batch
+    # (files cannot be sharded: the datasets are in memory or generated).
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return dataset.skip(skip).with_options(options)
 
 
-def _checkpoint_manager(model, workdir, keep):
+def _checkpoint_manager(model, workdir, keep, forget=True):
     directory = workdir / "checkpoints"
-    forget_missing_checkpoints(directory)
+    if forget:
+        forget_missing_checkpoints(directory)
     return tf.train.CheckpointManager(make_checkpoint(model), str(directory), max_to_keep=keep)
+
+
+@contextlib.contextmanager
+def dtype_policy(mixed_precision):
+    """Keras' global dtype policy for `--mixed_precision` while a model is built.
+
+    Layers keep the policy they were made with, so the global one is put
+    back afterwards: nothing else in the process computes in half precision.
+    """
+    if mixed_precision is None:
+        yield
+        return
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(MIXED_PRECISION_POLICIES[mixed_precision])
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def _check_replicas(config, plan, replicas):
+    """Each replica takes an equal share of every batch."""
+    for planned in plan:
+        batch_size = planned.phase.batch_size
+        if batch_size % replicas:
+            what = "--batch_size" if len(plan) == 1 else f"phase {planned.phase.name!r}'s batch"
+            raise ZooError(
+                f"{what} of {batch_size} does not split over {replicas} replicas; use a "
+                f"multiple of {replicas}"
+            )
 
 
 def _check_start_step(start_step, config):
@@ -574,6 +677,7 @@ def apply_learning_rates(model, config):
 
 
 def _initial_rate(optimizer):
+    optimizer = getattr(optimizer, "inner_optimizer", optimizer)  # a LossScaleOptimizer's
     rate = optimizer.get_config()["learning_rate"]
     return rate["config"]["initial_learning_rate"] if isinstance(rate, dict) else float(rate)
 

@@ -60,9 +60,6 @@ def test_train_resumed_run_equals_straight_run(tmp_path, capsys):
     assert int(resumed.d_optimizer.iterations) == 12
     for a, b in zip(weights_of(resumed), weights_of(straight), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
-    np.testing.assert_array_equal(
-        resumed.seed_generator.state.numpy(), straight.seed_generator.state.numpy()
-    )
 
 
 @pytest.mark.usefixtures("fashion_mnist_files")
