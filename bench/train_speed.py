@@ -1,25 +1,46 @@
-"""Training throughput of each family on this machine (images/s, median of windows).
+"""Training speed of every family on this machine: `make bench`.
 
-    python bench/train_speed.py                 # every image family at its defaults
-    python bench/train_speed.py --models=dcgan --steps=300
+    python bench/train_speed.py                        # all six families, about 15 min on 2 cores
+    python bench/train_speed.py --models=dcgan,stylegan --steps=200
+    python bench/train_speed.py --models=dcgan,stylegan --deterministic \
+        --output=bench/results/speed_deterministic
 
-Run it on a quiet machine: the number is wall-clock throughput. Each model
-trains `--steps` steps on Fashion-MNIST at batch 64 in a temporary workdir via
-`zoo.training.train`, i.e. exactly what `train.py` runs (data pipeline, logging,
-sample grids and checkpoints included), and reports the median images/s over
-`--window`-step windows, the first window (tracing) excluded. Beside it, the
-bare step: the same model's compiled train step on one in-memory batch at its
-final resolution, no pipeline, callbacks or checkpoints, so the ratio is what
-the library costs. ProGAN grows in one step per phase here, so its windows
-time 32x32 steps, as its bare step does.
+For each family, in a process of its own (so that peak memory is the family's):
+
+- **train.py images/s**: `zoo.training.train` at batch 64 on Fashion-MNIST 32x32,
+  exactly what `python train.py --model=<family>` runs (data pipeline, logging,
+  sample grids, checkpoints), the median over `--window`-step windows, the
+  first (tracing) window excluded. ProGAN grows one step per phase here, so its
+  windows time 32x32 steps.
+- **bare step images/s**: the same networks, batch and optimizers (built and
+  compiled by the same library functions) trained by `tf.function(train_step)`
+  on one in-memory batch in a Python loop: no `fit`, callbacks, logging or
+  pipeline. The ratio train.py / bare is what the library costs.
+- **bare step in bfloat16**: the same bare step built under Keras'
+  `mixed_bfloat16` policy; the ratio bfloat16 / float32.
+- **score 10k**: seconds to score the trained model's 10k samples with
+  fid10k, is10k and kid10k (`zoo.metrics.evaluate_model`: generation,
+  extraction and the maths; the cached train-split reference is not timed).
+- **peak memory**: the process's peak resident set (`ru_maxrss`) at the end of
+  the train.py run, and at the end of everything.
+
+Bare and library steps are timed in the same process, one after the other, so
+their ratio holds across machines that differ in speed. Writes
+`bench/results/speed.json` and the table `bench/results/speed.md`.
 """
 
+import json
+import os
 import pathlib
+import platform
+import resource
+import subprocess
 import sys
 import tempfile
 import time
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+REPO = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 
 from zoo import cli  # noqa: E402
 
@@ -28,49 +49,155 @@ cli.import_tensorflow_quietly()
 import tensorflow as tf  # noqa: E402
 from absl import flags  # noqa: E402
 
-from zoo import training  # noqa: E402
+import models  # noqa: E402,F401  (registers the families)
+from zoo import data, training  # noqa: E402
 
+FAMILIES = ("vanilla_gan", "dcgan", "wgan_gp", "progan", "sagan", "stylegan")
 # Reach the final resolution after one step per phase.
 MODEL_KWARGS = {"progan": {"images_per_phase": 1}}
 
-flags.DEFINE_list("models", ["dcgan"], "Models to time (e.g. dcgan,wgan_gp,progan).")
-flags.DEFINE_integer("steps", 400, "Steps per model.", lower_bound=2)
-flags.DEFINE_integer("window", 50, "Steps per timing window.", lower_bound=1)
+flags.DEFINE_list("models", list(FAMILIES), "Families to time.")
+flags.DEFINE_integer("steps", 300, "train.py steps per family.", lower_bound=2)
+flags.DEFINE_integer("window", 50, "Steps per timing window (and bare steps / 2).", lower_bound=1)
 flags.DEFINE_integer("batch_size", 64, "Batch size.", lower_bound=1)
-flags.DEFINE_integer("image_size", None, "Fashion-MNIST side: 28 or 32 (default).")
+flags.DEFINE_string("output", str(REPO / "bench" / "results" / "speed"), "Results path stem.")
+flags.DEFINE_bool("deterministic", False, "Time with TensorFlow's op determinism on.")
+flags.DEFINE_string("one", None, "Internal: time this family in this process, print JSON.")
 FLAGS = flags.FLAGS
 
 
-def bare_step_rate(model, batch_size, steps):
-    """Images/s of `model`'s compiled train step on one in-memory batch, tracing excluded."""
-    model.enter_phase(model.training_phases(batch_size)[-1])
-    shape = (batch_size * model.d_steps, *model.image_shape)
-    batch = tf.random.stateless_uniform(shape, (0, 0), -1.0, 1.0)
-    labels = tf.range(shape[0]) % max(model.num_classes, 1)
-    dataset = tf.data.Dataset.from_tensors((batch, labels)).repeat()
-    model.fit(dataset, steps_per_epoch=5, epochs=1, verbose=0)  # traces
+def _config(model, workdir, mixed_precision=None):
+    return training.TrainConfig(
+        model=model, dataset="fashion_mnist", workdir=workdir, steps=FLAGS.steps,
+        batch_size=FLAGS.batch_size, model_kwargs=MODEL_KWARGS.get(model, {}),
+        log_every=FLAGS.window, sample_every=FLAGS.steps, checkpoint_every=FLAGS.steps,
+        mixed_precision=mixed_precision, deterministic=FLAGS.deterministic,
+    )  # fmt: skip
+
+
+def bare_step_rate(config, steps):
+    """Images/s of `tf.function(model.train_step)` on one in-memory batch.
+
+    The model is built and compiled as `zoo.training.train` builds it (same
+    networks, optimizers, dtype policy); tracing and 5 warm-up steps are
+    excluded.
+    """
+    _, info = data.load_dataset(config.dataset, batch_size=8, image_size=config.image_size)
+    with training.dtype_policy(config.mixed_precision):
+        model = training.build_model(config, info)
+        training.compile_model(model, config)
+    model.enter_phase(model.training_phases(config.batch_size)[-1])
+    count = config.batch_size * model.d_steps
+    images = tf.random.stateless_uniform((count, *model.image_shape), (0, 0), -1.0, 1.0)
+    labels = tf.range(count) % max(model.num_classes, 1)
+    step = tf.function(model.train_step)
+    for _ in range(5):
+        outputs = step((images, labels))
+    _sync(outputs)
     started = time.perf_counter()
-    model.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0)
-    return steps * batch_size * model.d_steps / (time.perf_counter() - started)
+    for _ in range(steps):
+        outputs = step((images, labels))
+    _sync(outputs)
+    return steps * count / (time.perf_counter() - started)
+
+
+def _sync(outputs):
+    # Reading a value waits for the step that made it.
+    next(iter(outputs.values())).numpy()
+
+
+def _peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+
+
+def time_family(model):
+    """Every measurement of one family, as a dict (run in a process of its own)."""
+    from zoo import extractors, metrics  # TF-GAN's maths; loaded after training
+
+    with tempfile.TemporaryDirectory() as workdir:
+        summary = training.train(_config(model, workdir))
+        train_peak = _peak_rss_mb()
+        trained = training.load_workdir_model(workdir)
+    bare = bare_step_rate(_config(model, "unused"), 2 * FLAGS.window)
+    bare_bf16 = bare_step_rate(_config(model, "unused", "bfloat16"), 2 * FLAGS.window)
+
+    names = ("fid10k", "is10k", "kid10k")
+    extractor = extractors.get_extractor()
+    reference = metrics.reference_activations(
+        "fashion_mnist", "train", trained.image_shape, extractor
+    )
+    started = time.perf_counter()
+    scores = metrics.evaluate_model(trained, names, extractor=extractor, reference=reference)
+    score_seconds = time.perf_counter() - started
+    return {
+        "model": model,
+        "train_images_per_second": summary["images_per_second"],
+        "bare_images_per_second": bare,
+        "ratio": summary["images_per_second"] / bare,
+        "bare_bfloat16_images_per_second": bare_bf16,
+        "bfloat16_speedup": bare_bf16 / bare,
+        "score_10k_seconds": score_seconds,
+        "fid10k_after_steps": scores["fid10k"],
+        "train_peak_rss_mb": train_peak,
+        "peak_rss_mb": _peak_rss_mb(),
+    }
+
+
+def _table(rows, meta):
+    lines = [
+        f"Measured {meta['date']} on {meta['cpus']} CPU cores ({meta['machine']}), batch "
+        f"{meta['batch_size']}, Fashion-MNIST 32x32, {meta['steps']} train.py steps per family "
+        f"(`make bench`{', --deterministic' if meta['deterministic'] else ''}).",
+        "",
+        "| family | train.py images/s | bare step images/s | ratio | bare bfloat16 images/s | "
+        "bfloat16 / float32 | score 10k (s) | peak memory, training (MB) | peak memory (MB) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['model']} | {r['train_images_per_second']:.0f} | "
+            f"{r['bare_images_per_second']:.0f} | {r['ratio']:.2f} | "
+            f"{r['bare_bfloat16_images_per_second']:.0f} | {r['bfloat16_speedup']:.2f} | "
+            f"{r['score_10k_seconds']:.0f} | {r['train_peak_rss_mb']:.0f} | "
+            f"{r['peak_rss_mb']:.0f} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def main():
+    if FLAGS.one:
+        print("RESULT " + json.dumps(time_family(FLAGS.one)), flush=True)
+        return
+    unknown = sorted(set(FLAGS.models) - set(FAMILIES))
+    if unknown:
+        raise SystemExit(
+            f"unknown --models {', '.join(unknown)}; choose from {', '.join(FAMILIES)}"
+        )
     rows = []
     for model in FLAGS.models:
-        with tempfile.TemporaryDirectory() as workdir:
-            config = training.TrainConfig(
-                model=model, dataset="fashion_mnist", workdir=workdir, steps=FLAGS.steps,
-                batch_size=FLAGS.batch_size, image_size=FLAGS.image_size,
-                model_kwargs=MODEL_KWARGS.get(model, {}),
-                log_every=FLAGS.window, sample_every=FLAGS.steps, checkpoint_every=FLAGS.steps,
-            )  # fmt: skip
-            summary = training.train(config)
-            bare = training.load_workdir_model(workdir)
-        rate = bare_step_rate(bare, FLAGS.batch_size, FLAGS.window * 2)
-        rows.append((model, summary["images_per_second"], rate, summary["seconds"]))
-    print(f"\n{'model':<14}{'images/s':>10}{'bare step':>11}{'ratio':>8}{'s total':>10}")
-    for model, rate, bare, seconds in rows:
-        print(f"{model:<14}{rate:>10.0f}{bare:>11.0f}{rate / bare:>8.2f}{seconds:>10.1f}")
+        print(f"--- {model}", flush=True)
+        result = subprocess.run(
+            [sys.executable, __file__, f"--one={model}", f"--steps={FLAGS.steps}",
+             f"--window={FLAGS.window}", f"--batch_size={FLAGS.batch_size}",
+             f"--deterministic={FLAGS.deterministic}"],
+            capture_output=True, text=True, cwd=REPO,
+        )  # fmt: skip
+        found = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")]
+        if result.returncode or not found:
+            raise SystemExit(f"{model} failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+        rows.append(json.loads(found[-1][len("RESULT ") :]))
+        print(json.dumps(rows[-1]), flush=True)
+    meta = {
+        "date": time.strftime("%Y-%m-%d"), "cpus": os.cpu_count(),
+        "machine": platform.processor() or platform.machine(),
+        "batch_size": FLAGS.batch_size, "steps": FLAGS.steps, "deterministic": FLAGS.deterministic,
+    }  # fmt: skip
+    output = pathlib.Path(FLAGS.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.with_suffix(".json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
+    table = _table(rows, meta)
+    output.with_suffix(".md").write_text(table)
+    print("\n" + table)
 
 
 if __name__ == "__main__":

@@ -423,6 +423,7 @@ class Downsample2D(keras.layers.Layer):
         )
 
     def compute_output_shape(self, input_shape):
+        self._check_sides(input_shape)
         batch, height, width, channels = input_shape
         scale = lambda side: None if side is None else side // self.factor  # noqa: E731
         return (batch, scale(height), scale(width), channels)

@@ -161,6 +161,7 @@ def _train_cli(*args, env=None, timeout=300):
         (["--strategy=tpu"], "no TPU found on this machine"),
         (["--tpu=grpc://10.0.0.2:8470"], "needs strategy='tpu'"),
         (["--strategy=multi_worker", "--max_seconds=60"], "max_seconds cannot stop"),
+        (["--strategy=tpu", "--mixed_precision=float16"], "use --mixed_precision=bfloat16"),
     ],
 )
 def test_bad_scale_out_flags_fail_in_one_line(tmp_path, flags, message):

@@ -181,6 +181,10 @@ class TrainConfig:
                 f"mixed_precision must be one of {', '.join(MIXED_PRECISION_POLICIES)}, got "
                 f"{self.mixed_precision!r}"
             )
+        if self.strategy == "tpu" and self.mixed_precision == "float16":
+            raise ZooError(
+                "TPUs compute in bfloat16, not float16; use --mixed_precision=bfloat16 on a TPU"
+            )
         if self.strategy == "multi_worker" and self.max_seconds:
             # Workers would stop at different steps and wait for each other forever.
             raise ZooError(
