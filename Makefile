@@ -7,6 +7,7 @@ INSTALLED := $(VENV)/.installed
 
 STEPS ?= 3000
 WORKDIR ?= runs/dcgan
+MIXED_PRECISION ?=
 
 .PHONY: venv data train test test-slow bench bench-quality bench-modes classifier lint clean
 
@@ -23,8 +24,9 @@ data:
 
 # DCGAN on Fashion-MNIST 32x32, about 10 minutes on 2 CPU cores; rerun to resume.
 # The same run as `python train.py` with no flags.
+# MIXED_PRECISION=bfloat16 trains 1.4x faster on CPUs with AVX512_BF16 (README, "Mixed precision").
 train: venv data
-	$(PY) train.py --steps=$(STEPS) --workdir=$(WORKDIR)
+	$(PY) train.py --steps=$(STEPS) --workdir=$(WORKDIR) $(if $(MIXED_PRECISION),--mixed_precision=$(MIXED_PRECISION))
 
 # The fast suite (CI runs this), one worker per core; slow tests (25k-step 2-D training)
 # run in test-slow.
