@@ -31,7 +31,7 @@ import time  # noqa: E402
 
 from absl import flags  # noqa: E402
 
-from zoo import data, extractors, metrics, modes, pictures, training  # noqa: E402
+from zoo import data, extractors, metrics, modes, pictures, sources  # noqa: E402
 from zoo.errors import ZooError  # noqa: E402
 
 flags.DEFINE_string("workdir", None, "A training workdir (its latest checkpoint is used).")
@@ -91,7 +91,7 @@ FLAGS = flags.FLAGS
 def main():
     # Checked before the (slow) model load, so a typo fails at once.
     protocols = metrics.get_protocols(FLAGS.metrics or "")
-    loaded = training.load_from_source(
+    loaded = sources.load_from_source(
         workdir=FLAGS.workdir, model_path=FLAGS.model_path, pretrained=FLAGS.pretrained
     )
     model = loaded.model

@@ -60,7 +60,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from absl import flags  # noqa: E402
 
-from zoo import data, latents, pictures, training  # noqa: E402
+from zoo import data, latents, pictures, sources  # noqa: E402
 from zoo.errors import ZooError  # noqa: E402
 
 MODES = ("grid", "attention", "interpolate", "style_mix", "truncation", "attribute")
@@ -479,7 +479,7 @@ def main():
         and FLAGS.mode != "truncation"
     ):
         raise ZooError("--truncation_cutoff limits --truncation_psi to the first layers: pass both")
-    loaded = training.load_from_source(
+    loaded = sources.load_from_source(
         workdir=FLAGS.workdir, model_path=FLAGS.model_path, pretrained=FLAGS.pretrained
     )
     model = loaded.model

@@ -42,7 +42,7 @@ cli.import_tensorflow_quietly()
 import numpy as np  # noqa: E402
 from absl import flags  # noqa: E402
 
-from zoo import data, modes, pictures, training  # noqa: E402
+from zoo import data, modes, pictures, sources, training  # noqa: E402
 from zoo.errors import ZooError  # noqa: E402
 
 # The published small setting (VEEGAN Section 5.1, PacGAN Appendix).
@@ -168,7 +168,7 @@ def run_one(spec, log_path):
             **config.train_settings,
         )  # fmt: skip
         training.train(train_config)
-        model = training.load_workdir_model(workdir)
+        model = sources.load_workdir_model(workdir)
     samples = model.generate(spec.num_samples, seed=10_000 + spec.seed)
     stats = modes.mode_statistics(samples, spec.dataset)
     picture = pictures.scatter_image(samples, data.mixture_means(spec.dataset), size=512)

@@ -30,7 +30,7 @@ import numpy as np  # noqa: E402
 from absl import flags  # noqa: E402
 
 import models  # noqa: E402,F401  (registers the families)
-from zoo import extractors, metrics, registry, training  # noqa: E402
+from zoo import extractors, metrics, registry, sources, training  # noqa: E402
 
 flags.DEFINE_string("workdir", None, "A training workdir to score; default: an untrained DCGAN.")
 flags.DEFINE_integer("image_size", 28, "Side of the untrained DCGAN's images (28 or 32).")
@@ -55,7 +55,7 @@ def _generate(model, count, seed):
 
 def main():
     if FLAGS.workdir:
-        model = training.load_workdir_model(FLAGS.workdir)
+        model = sources.load_workdir_model(FLAGS.workdir)
         config = training.read_config(FLAGS.workdir)
         dataset, data_dir = config.dataset, config.data_dir
     else:

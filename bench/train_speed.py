@@ -50,7 +50,7 @@ import tensorflow as tf  # noqa: E402
 from absl import flags  # noqa: E402
 
 import models  # noqa: E402,F401  (registers the families)
-from zoo import data, training  # noqa: E402
+from zoo import data, sources, training  # noqa: E402
 
 FAMILIES = ("vanilla_gan", "dcgan", "wgan_gp", "progan", "sagan", "stylegan")
 # Reach the final resolution after one step per phase.
@@ -117,7 +117,7 @@ def time_family(model):
     with tempfile.TemporaryDirectory() as workdir:
         summary = training.train(_config(model, workdir))
         train_peak = _peak_rss_mb()
-        trained = training.load_workdir_model(workdir)
+        trained = sources.load_workdir_model(workdir)
     bare = bare_step_rate(_config(model, "unused"), 2 * FLAGS.window)
     bare_bf16 = bare_step_rate(_config(model, "unused", "bfloat16"), 2 * FLAGS.window)
 

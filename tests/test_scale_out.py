@@ -16,7 +16,7 @@ import tensorflow as tf
 import models  # noqa: F401  (registers the families)
 import zoo
 from tests.conftest import REPLICA_DEVICES, REPO_ROOT
-from zoo import distribute, training
+from zoo import distribute, sources, training
 from zoo import export as zoo_export
 from zoo.errors import ZooError
 from zoo.latents import TrainingNoise
@@ -134,8 +134,8 @@ def test_a_run_on_two_replicas_resumes_on_one_as_if_it_had_run_there(tmp_path):
     assert config["history"][0]["changed"]["strategy"] == ["mirrored", "default"]
     training.train(_tiny_run(tmp_path / "straight", 4))
 
-    moved = training.load_workdir_model(tmp_path / "moved")
-    straight = training.load_workdir_model(tmp_path / "straight")
+    moved = sources.load_workdir_model(tmp_path / "moved")
+    straight = sources.load_workdir_model(tmp_path / "straight")
     for a, b in zip(_weights(moved), _weights(straight), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 

@@ -55,7 +55,7 @@ import uuid
 import keras
 import tensorflow as tf
 
-from zoo import data, latents, registry, training
+from zoo import data, latents, registry, sources
 from zoo.errors import ZooError
 
 SIGNATURES = ("serving_default", "generate", "interpolate")
@@ -462,12 +462,12 @@ def load_for_export(*, workdir=None, model_path=None, pretrained=None):
 
     Returns:
         `(model, card, default_name)`: the GAN, its model card and the serving
-        name used when none is given (`training.LoadedModel.name`).
+        name used when none is given (`sources.LoadedModel.name`).
 
     Raises:
         ZooError: not exactly one source, or a source that cannot be loaded.
     """
-    loaded = training.load_from_source(
+    loaded = sources.load_from_source(
         workdir=workdir, model_path=model_path, pretrained=pretrained
     )
     if loaded.pretrained is not None:

@@ -12,7 +12,7 @@ from models.base import TrainingPhase
 from models.progan import ProGAN
 from tests.harness import run_gan_test
 from tests.helpers import assert_one_line_error, run_script
-from zoo import training
+from zoo import sources, training
 from zoo.errors import ZooError
 
 TINY = {"latent_dim": 8, "max_filters": 4, "filter_base": 8, "images_per_phase": 16}
@@ -162,7 +162,7 @@ def test_train_grows_through_phases_and_resumes_mid_fade_in_exactly(tmp_path, fa
     training.train(growing_config(tmp_path / "straight", 14, fake_fashion_mnist))
 
     assert resumed["start_step"] == 6
-    a, b = (training.load_workdir_model(tmp_path / n) for n in ("resumed", "straight"))
+    a, b = (sources.load_workdir_model(tmp_path / n) for n in ("resumed", "straight"))
     for x, y in zip(a.weights, b.weights, strict=True):
         np.testing.assert_allclose(x.numpy(), y.numpy(), rtol=1e-5, atol=1e-6, err_msg=x.path)
     assert a.stage == 2 and float(a.generator.alpha.numpy()) == pytest.approx(0.25)

@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 
 import models
-from zoo import latents, pictures, training
+from zoo import latents, pictures, sources, training
 from zoo.errors import ZooError
 
 
@@ -62,7 +62,7 @@ def test_training_grid_of_a_seeded_run_is_generate_of_its_model_with_that_seed(t
         batch_size=8, seed=5, model_kwargs={"latent_dim": 4, "hidden_dims": (8,)},
         num_samples=6,
     ))  # fmt: skip
-    model = training.load_workdir_model(tmp_path / "run")
+    model = sources.load_workdir_model(tmp_path / "run")
 
     grid = tf.io.decode_png(tf.io.read_file(summary["samples"])).numpy()
 

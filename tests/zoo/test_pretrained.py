@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo import export, pretrained, training
+from zoo import export, pretrained, sources, training
 from zoo.errors import ZooError
 
 TEST_ENTRY = "vanilla_gan_ring8_test"
@@ -36,7 +36,7 @@ def trained_entry(tmp_path_factory):
             num_samples=4,
         )
     )
-    model = training.load_workdir_model(workdir)
+    model = sources.load_workdir_model(workdir)
     root = tmp_path_factory.mktemp("pretrained")
     pretrained.save_weights(model, TEST_ENTRY, root)
     return model, root

@@ -13,7 +13,7 @@ import pytest
 import tensorflow as tf
 
 import models
-from zoo import registry, training
+from zoo import registry, sources, training
 from zoo.errors import TrainingInterrupted, ZooError
 
 # A DCGAN small enough to train a dozen steps in seconds on Fashion-MNIST.
@@ -54,8 +54,8 @@ def test_train_resumed_run_equals_straight_run(tmp_path, capsys):
     assert summary["start_step"] == 6 and summary["step"] == 12
     training.train(tiny_config(tmp_path / "straight", steps=12))
 
-    resumed = training.load_workdir_model(tmp_path / "resumed")
-    straight = training.load_workdir_model(tmp_path / "straight")
+    resumed = sources.load_workdir_model(tmp_path / "resumed")
+    straight = sources.load_workdir_model(tmp_path / "straight")
     assert int(resumed.g_optimizer.iterations) == int(straight.g_optimizer.iterations) == 12
     assert int(resumed.d_optimizer.iterations) == 12
     for a, b in zip(weights_of(resumed), weights_of(straight), strict=True):
@@ -83,7 +83,7 @@ def test_train_same_seed_reproduces_samples(tmp_path):
     training.train(tiny_config(tmp_path / "a", steps=3))
     training.train(tiny_config(tmp_path / "b", steps=3))
     training.train(tiny_config(tmp_path / "c", steps=3, seed=4))
-    a, b, c = (training.load_workdir_model(tmp_path / n).generate(4, seed=0) for n in "abc")
+    a, b, c = (sources.load_workdir_model(tmp_path / n).generate(4, seed=0) for n in "abc")
     np.testing.assert_allclose(a, b, atol=1e-6)
     assert np.abs(a - c).max() > 1e-3
 
@@ -122,7 +122,7 @@ def test_train_config_unknown_lr_decay_rejected(tmp_path):
 def test_train_linear_lr_decay_ends_at_zero_and_is_saved_with_the_model(tmp_path):
     training.train(tiny_config(tmp_path, steps=6, lr_decay="linear", d_learning_rate=1e-3))
 
-    model = training.load_workdir_model(tmp_path)
+    model = sources.load_workdir_model(tmp_path)
     for optimizer in (model.d_optimizer, model.g_optimizer):
         schedule = schedule_of(optimizer)
         assert isinstance(schedule, keras.optimizers.schedules.PolynomialDecay)
@@ -224,8 +224,8 @@ def test_train_steps_per_execution_matches_single_steps(tmp_path):
     assert sorted(p.name for p in (tmp_path / "two" / "samples").glob("*.png")) == [
         "step_0000002.png", "step_0000004.png", "step_0000006.png",
     ]  # fmt: skip
-    one = training.load_workdir_model(tmp_path / "one")
-    two = training.load_workdir_model(tmp_path / "two")
+    one = sources.load_workdir_model(tmp_path / "one")
+    two = sources.load_workdir_model(tmp_path / "two")
     for a, b in zip(weights_of(one), weights_of(two), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
@@ -303,7 +303,7 @@ def test_train_resumed_with_other_learning_rates_uses_them_and_records_history(t
 
     out = capsys.readouterr().out
     assert "resuming from step 4" in out and "d_learning_rate: 0.001 -> 0.0001" in out
-    model = training.load_workdir_model(tmp_path)
+    model = sources.load_workdir_model(tmp_path)
     stored = json.loads((tmp_path / "config.json").read_text())
     assert stored["d_learning_rate"] == 1e-4 and stored["g_learning_rate"] == 5e-5
     assert stored["history"] == [{"step": 4, "changed": {
@@ -338,7 +338,7 @@ def test_train_real_divergence_advice_followed_literally_resumes_and_finishes(tm
     assert re.search(r"to resume from \S+ckpt-4$", messages[0]), messages[0]
     assert summary["start_step"] == 4 and summary["step"] == 8
     assert "resuming from step 4" in capsys.readouterr().out
-    assert float(training.load_workdir_model(tmp_path).d_optimizer.learning_rate) == pytest.approx(
+    assert float(sources.load_workdir_model(tmp_path).d_optimizer.learning_rate) == pytest.approx(
         config.d_learning_rate
     )
 
