@@ -155,6 +155,8 @@ class StyleGAN(GAN):
         image_shape = tuple(int(d) for d in image_shape)
         if len(image_shape) != 3 or image_shape[0] != image_shape[1]:
             raise ZooError(f"StyleGAN makes square images (R, R, C), got image_shape={image_shape}")
+        if kwargs.get("d_steps", 1) != 1:
+            raise ZooError("StyleGAN takes one discriminator step per generator step; drop d_steps")
         channels_at = stylegan_networks.default_channels(max_channels, channel_base)
         self.num_ws = stylegan_networks.num_ws_for(image_shape[0])
         mapping = stylegan_networks.mapping_network(
@@ -339,9 +341,7 @@ class StyleGAN(GAN):
         return self.pl_mean + self.pl_decay * (mean_length - self.pl_mean)
 
     def train_step(self, data):
-        (real_images, _), *more = self.split_real_batches(data)
-        if more:
-            raise ZooError("StyleGAN takes one discriminator step per generator step (d_steps=1)")
+        ((real_images, _),) = self.split_real_batches(data)
         batch_size = ops.shape(real_images)[0]
 
         # Discriminator: non-saturating loss, R1 on reals every `penalty_every` steps.

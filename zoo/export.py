@@ -467,9 +467,7 @@ def load_for_export(*, workdir=None, model_path=None, pretrained=None):
     Raises:
         ZooError: not exactly one source, or a source that cannot be loaded.
     """
-    loaded = sources.load_from_source(
-        workdir=workdir, model_path=model_path, pretrained=pretrained
-    )
+    loaded = sources.load_from_source(workdir=workdir, model_path=model_path, pretrained=pretrained)
     if loaded.pretrained is not None:
         entry = loaded.pretrained
         card = model_card(

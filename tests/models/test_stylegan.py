@@ -176,3 +176,9 @@ def test_stylegan_trains_in_a_tf_function_without_mixing_or_pl_and_with_both():
         history = gan.fit(random_dataset(gan, steps=2), epochs=1, verbose=0).history
         assert np.isfinite(history["g_loss"]).all() and np.isfinite(history["d_loss"]).all()
         assert tf.reduce_all(tf.math.is_finite(gan.generate(2, seed=0)))
+
+
+def test_stylegan_with_several_discriminator_steps_fails_in_one_line_when_built():
+    with pytest.raises(ZooError, match="one discriminator step") as raised:
+        StyleGAN(d_steps=2, **TINY)
+    assert "\n" not in str(raised.value)
