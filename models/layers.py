@@ -246,8 +246,11 @@ class PixelNormalization(keras.layers.Layer):
         self.epsilon = float(epsilon)
 
     def call(self, inputs):
-        mean_square = ops.mean(ops.square(inputs), axis=-1, keepdims=True)
-        return inputs * ops.rsqrt(mean_square + self.epsilon)
+        # Float32, as MinibatchStdDev: epsilon = 1e-8 rounds to 0 in float16,
+        # and an all-zero feature vector would then give NaN.
+        values = ops.cast(inputs, "float32")
+        mean_square = ops.mean(ops.square(values), axis=-1, keepdims=True)
+        return ops.cast(values * ops.rsqrt(mean_square + self.epsilon), inputs.dtype)
 
     def compute_output_shape(self, input_shape):
         return input_shape

@@ -131,6 +131,13 @@ def test_pixel_normalization_of_zero_pixel_is_zero():
     assert np.all(layers.PixelNormalization()(np.zeros((1, 2, 2, 3), "float32")).numpy() == 0.0)
 
 
+def test_pixel_normalization_in_float16_keeps_its_epsilon():
+    # 1e-8 is 0 in float16: computed there, a zero pixel would give NaN.
+    layer = layers.PixelNormalization(dtype="mixed_float16")
+    outputs = layer(np.zeros((1, 2, 2, 3), "float16")).numpy()
+    assert outputs.dtype == np.float16 and np.all(outputs == 0.0)
+
+
 # -------------------------------------------------------- minibatch stddev
 
 
