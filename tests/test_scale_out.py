@@ -231,7 +231,7 @@ def test_float16_loss_scale_drops_on_overflow_and_training_recovers():
 # ---------------------------------------------------------------- determinism
 
 
-def _weights_digest(workdir):
+def _saved_weights(workdir):
     model = keras.saving.load_model(pathlib.Path(workdir) / "model.keras")
     return [np.asarray(w) for w in model.weights]
 
@@ -245,7 +245,7 @@ def test_deterministic_runs_give_bit_identical_weights(tmp_path):
     for name in ("first", "second"):
         result = _train_cli(f"--workdir={tmp_path / name}", *flags)
         assert result.returncode == 0, result.stderr[-800:]
-    first, second = _weights_digest(tmp_path / "first"), _weights_digest(tmp_path / "second")
+    first, second = _saved_weights(tmp_path / "first"), _saved_weights(tmp_path / "second")
     for a, b in zip(first, second, strict=True):
         np.testing.assert_array_equal(a, b)
 
