@@ -45,8 +45,8 @@ from models.layers import (
     NoiseInjection,
     PixelNormalization,
     Upsample2D,
-    _one_line,
 )
+from models.layers.checks import one_line
 from zoo.errors import ZooError
 
 START_RESOLUTION = 4
@@ -154,7 +154,7 @@ class StyleAffine(EqualizedDense):
     def build(self, input_shape):
         num_ws = input_shape[1] if len(input_shape) == 3 else 0
         if num_ws is not None and self.w_index >= num_ws:
-            raise _one_line(
+            raise one_line(
                 ZooError(
                     f"StyleAffine reads ws[:, {self.w_index}] of ws (B, num_ws, w_dim), "
                     f"got shape {tuple(input_shape)}"

@@ -1,0 +1,51 @@
+"""Layers that two or more families share, one module per family of layers.
+
+- `progressive`: ProGAN's equalized learning rate, pixel normalization and
+  minibatch standard deviation (Karras et al. 2018), which StyleGAN reuses.
+- `resampling`: the up- and downsampling of progressive growing.
+- `spectral`: spectral normalization (Miyato et al. 2018), advanced once per
+  update of its network.
+- `attention`: SAGAN's self-attention (Zhang et al. 2018).
+- `normalization`: batch norm synchronized under a strategy, and the
+  class-conditional batch norm of SAGAN and BigGAN.
+- `activations`: the leaky ReLU that Grappler does not try to fuse.
+- `style`: StyleGAN's modulated convolution, noise injection and AdaIN.
+
+Every layer is written with `keras.ops` and registered under the `gan_zoo`
+package, so a model holding one saves to and loads from `.keras`; the names
+are re-exported here, so `from models import layers` is the one import a
+family needs.
+"""
+
+from models.layers.activations import MaxLeakyReLU
+from models.layers.attention import SelfAttention
+from models.layers.normalization import ConditionalBatchNormalization, batch_normalization
+from models.layers.progressive import (
+    RELU_GAIN,
+    EqualizedConv2D,
+    EqualizedDense,
+    MinibatchStdDev,
+    PixelNormalization,
+)
+from models.layers.resampling import Downsample2D, Upsample2D
+from models.layers.spectral import SpectralNormalization, advance_spectral_norms
+from models.layers.style import AdaptiveInstanceNormalization, ModulatedConv2D, NoiseInjection
+
+__all__ = [
+    "RELU_GAIN",
+    "AdaptiveInstanceNormalization",
+    "ConditionalBatchNormalization",
+    "Downsample2D",
+    "EqualizedConv2D",
+    "EqualizedDense",
+    "MaxLeakyReLU",
+    "MinibatchStdDev",
+    "ModulatedConv2D",
+    "NoiseInjection",
+    "PixelNormalization",
+    "SelfAttention",
+    "SpectralNormalization",
+    "Upsample2D",
+    "advance_spectral_norms",
+    "batch_normalization",
+]
