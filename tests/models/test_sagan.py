@@ -102,6 +102,35 @@ def test_every_weight_layer_of_both_networks_is_spectrally_normalized():
         assert plain == [] and wrapped
 
 
+def _top_level_kernels(gan):
+    """The kernels of both networks' spectral-normalized layers (not attention's own)."""
+    return [
+        np.asarray(layer.layer.kernel)
+        for network in (gan.generator, gan.discriminator)
+        for layer in network.layers
+        if isinstance(layer, layers.SpectralNormalization) and hasattr(layer.layer, "kernel")
+    ]
+
+
+def test_sagan_kernels_start_at_init_stddev():
+    kernels = _top_level_kernels(_conditional(init_stddev=0.004))
+
+    pooled = np.concatenate([kernel.ravel() for kernel in kernels])
+    assert len(kernels) >= 6 and pooled.size > 2000
+    assert np.std(pooled) == pytest.approx(0.004, rel=0.1)
+    assert abs(np.mean(pooled)) < 4e-4
+
+
+def test_sagan_init_stddev_zero_keeps_glorot_init():
+    for kernel in _top_level_kernels(_conditional(init_stddev=0.0)):
+        receptive = int(np.prod(kernel.shape[:-2]))  # 1 for a dense kernel
+        fan_in, fan_out = receptive * kernel.shape[-2], receptive * kernel.shape[-1]
+        limit = np.sqrt(6.0 / (fan_in + fan_out))
+        assert np.abs(kernel).max() <= limit
+        if kernel.size >= 100:
+            assert np.std(kernel) == pytest.approx(limit / np.sqrt(3.0), rel=0.2)
+
+
 def test_one_train_step_advances_each_networks_power_iteration_once():
     gan = _conditional()
     twin = _conditional()

@@ -89,6 +89,37 @@ def test_spectral_norm_output_is_plain_layer_with_normalized_kernel(kind):
     assert not np.allclose(normalized.layer(inputs), expected, atol=1e-3)
 
 
+@pytest.mark.parametrize("kind", ["dense", "conv", "embedding"])
+def test_spectral_norm_output_does_not_depend_on_the_kernels_scale(kind):
+    normalized, _, inputs = _spectral(kind)
+    normalized.advance_power_iteration()
+    before = np.asarray(normalized(inputs))
+
+    kernel = _raw(normalized)
+    kernel.assign(kernel * 50.0)
+
+    np.testing.assert_allclose(normalized(inputs), before, rtol=1e-4, atol=1e-5)
+
+
+def _adam_step_change(scale):
+    """How far one Adam step moves `W / sigma(W)` of a dense layer whose kernel is scaled."""
+    normalized, _, inputs = _spectral("dense")
+    kernel = _raw(normalized)
+    kernel.assign(kernel * scale)
+    normalized.advance_power_iteration()
+    before = np.asarray(normalized.normalized_kernel)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(normalized(inputs) * _normal((3, 5), seed=2))
+    keras.optimizers.Adam(1e-3).apply_gradients([(tape.gradient(loss, kernel), kernel)])
+    return np.abs(np.asarray(normalized.normalized_kernel) - before).max()
+
+
+def test_one_adam_step_turns_a_smaller_spectral_normalized_kernel_further():
+    # Why SAGAN's init_stddev is a step size: Adam's step has a fixed size,
+    # the layer sees only the kernel's direction.
+    assert _adam_step_change(0.1) > 5 * _adam_step_change(1.0)
+
+
 def test_spectral_norm_sigma_is_estimated_from_stored_u():
     normalized, _, _ = _spectral("dense")
     matrix, u = _matrix(normalized), np.asarray(normalized.u)
