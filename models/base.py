@@ -14,10 +14,17 @@ import random
 import keras
 import tensorflow as tf
 
-from models import arguments
+from models import arguments, layers
 from zoo import distribute, losses
 from zoo.errors import ZooError
 from zoo.latents import TrainingNoise, class_labels, seeded_latents
+
+# The draw that re-estimates the EMA generator's batch-norm statistics
+# (`GAN.refresh_sampling_statistics`): fixed, so a model saved and loaded
+# again samples the same images.
+STATISTICS_SEED = 20190928
+STATISTICS_SAMPLES = 4096
+_STATISTICS_BATCH = 512
 
 # Losses whose discriminator output is the logit of a probability: D(x) is
 # reported as sigmoid(logit). For the others (Wasserstein, hinge, least
@@ -164,6 +171,7 @@ class GAN(keras.Model):
         self.generator = generator
         self.discriminator = discriminator
         self.ema_generator = self._copy_generator() if self.ema_decay else None
+        self._sampling_statistics = _SamplingStatistics()
         # Without a seed the run still needs one key for all its draws.
         self.noise = TrainingNoise(random.randrange(2**31) if seed is None else seed)
         self.trackers = {n: keras.metrics.Mean(name=n) for n in self.metric_names}
@@ -308,8 +316,48 @@ class GAN(keras.Model):
 
     @property
     def sampling_generator(self):
-        """The generator that samples and exports use: the EMA copy if kept."""
-        return self.ema_generator if self.ema_generator is not None else self.generator
+        """The generator that samples and exports use: the EMA copy if kept.
+
+        Read eagerly, the EMA copy first gets batch-norm statistics of its own
+        (`refresh_sampling_statistics`) if the generator has trained since they
+        were last estimated.
+        """
+        if self.ema_generator is None:
+            return self.generator
+        if tf.executing_eagerly():
+            self.refresh_sampling_statistics()
+        return self.ema_generator
+
+    def refresh_sampling_statistics(self):
+        """Gives the EMA generator batch-norm statistics of its own activations.
+
+        `update_ema` averages the generator's weights but copies its moving
+        statistics, which describe the trained generator's activations: the
+        EMA generator would normalize its own with another network's mean and
+        variance. This re-estimates each batch-norm layer's mean and variance
+        from the EMA generator's activations on `STATISTICS_SAMPLES` fixed
+        latents (BigGAN's "standing statistics", Brock et al. 2019), layer by
+        layer in inference mode, so each layer's statistics are those of the
+        inputs it gets when sampling. Runs once per generator step (reading
+        `sampling_generator` calls it); a no-op without EMA or batch norm.
+
+        Reference:
+            Brock et al. 2019, https://arxiv.org/abs/1809.11096
+        """
+        step = self.g_optimizer.iterations if getattr(self, "g_optimizer", None) else None
+        step = None if step is None else int(step.numpy())
+        if self.ema_generator is None or not self._sampling_statistics.stale(step):
+            return
+        targets = self._sampling_statistics.targets(self.ema_generator)
+        if targets:
+            inputs = [seeded_latents(STATISTICS_SEED, STATISTICS_SAMPLES, self.latent_dim)]
+            if self.conditional:
+                inputs.append(class_labels(STATISTICS_SAMPLES, self.num_classes))
+            for norm, probe in targets:
+                mean, variance = _moments(probe, inputs)
+                norm.moving_mean.assign(mean)
+                norm.moving_variance.assign(variance)
+        self._sampling_statistics.step = step
 
     def call(self, inputs, training=False):
         """Maps latents (or `(latents, labels)`) to samples in [-1, 1].
@@ -489,7 +537,8 @@ class GAN(keras.Model):
             return
         step = tf.cast(self.g_optimizer.iterations, tf.float32)
         decay = tf.minimum(self.ema_decay, (1.0 + step) / (10.0 + step))
-        # Batch-norm statistics are copied, not averaged.
+        # Batch-norm statistics are copied, not averaged; sampling replaces them
+        # with the EMA generator's own (`refresh_sampling_statistics`).
         distribute.assign_state(
             (average, decay * average + (1.0 - decay) * weight if weight.trainable else weight)
             for average, weight in zip(
@@ -535,6 +584,45 @@ GAN.__init__ = arguments.checked_init(GAN.__init__, GAN)
 
 def to_float32(tensor):
     return tf.cast(tensor, tf.float32) if tensor.dtype != tf.float32 else tensor
+
+
+class _SamplingStatistics:
+    """When the EMA generator's batch-norm statistics were last estimated, and how.
+
+    A plain object, so Keras does not track the probe models as layers of the GAN.
+    """
+
+    def __init__(self):
+        self.step = self._unset = object()
+        self._targets = None
+
+    def stale(self, step):
+        return self.step is self._unset or step != self.step
+
+    def targets(self, generator):
+        """`(batch-norm layer, tf.function of the generator's inputs -> that layer's input)`."""
+        if self._targets is None:
+            self._targets = [
+                (norm, tf.function(keras.Model(generator.inputs, features)))
+                for norm, features in layers.batch_norm_inputs(generator)
+            ]
+        return self._targets
+
+
+def _moments(probe, inputs):
+    """Per-channel mean and variance of `probe`'s output over all of `inputs`, in float64."""
+    total = total_squares = 0.0
+    count = 0
+    for start in range(0, STATISTICS_SAMPLES, _STATISTICS_BATCH):
+        batch = [x[start : start + _STATISTICS_BATCH] for x in inputs]
+        features = tf.cast(probe(batch if len(batch) > 1 else batch[0]), tf.float64)
+        axes = list(range(features.shape.rank - 1))
+        total += tf.reduce_sum(features, axes)
+        total_squares += tf.reduce_sum(tf.square(features), axes)
+        count += features.shape.num_elements() // features.shape[-1]
+    mean = total / count
+    variance = tf.maximum(total_squares / count - tf.square(mean), 0.0)
+    return tf.cast(mean, tf.float32), tf.cast(variance, tf.float32)
 
 
 def _keying_training_noise(train_step):

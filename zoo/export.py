@@ -107,6 +107,9 @@ class ServingModule(tf.Module):
 
     def __init__(self, model):
         super().__init__(name="gan_zoo_generator")
+        # The traced functions read the EMA generator's statistics as they are
+        # now: make them its own first, as `model.generate` does.
+        model.refresh_sampling_statistics()
         # A plain function, not the model: the module must not track it.
         self._sample = _sampler(model)
         self._latent_dim, self._num_classes = model.latent_dim, model.num_classes

@@ -520,6 +520,9 @@ def run_training(config):
         _say(f"time budget of {config.max_seconds:g} s spent at step {step}; rerun to continue")
     run.checkpointer.save(step)
     grid_path = run.samples.write(step)
+    # model.keras keeps the EMA generator's own batch-norm statistics (already
+    # estimated for the grid above at this step, so this costs nothing).
+    model.refresh_sampling_statistics()
     _save_model_atomically(model, output_dir / MODEL_FILE)
     summary = {
         "start_step": start_step,

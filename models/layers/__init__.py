@@ -19,7 +19,11 @@ family needs.
 
 from models.layers.activations import MaxLeakyReLU
 from models.layers.attention import SelfAttention
-from models.layers.normalization import ConditionalBatchNormalization, batch_normalization
+from models.layers.normalization import (
+    ConditionalBatchNormalization,
+    batch_norm_inputs,
+    batch_normalization,
+)
 from models.layers.progressive import (
     RELU_GAIN,
     EqualizedConv2D,
@@ -47,5 +51,6 @@ __all__ = [
     "SpectralNormalization",
     "Upsample2D",
     "advance_spectral_norms",
+    "batch_norm_inputs",
     "batch_normalization",
 ]

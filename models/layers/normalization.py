@@ -100,3 +100,23 @@ class ConditionalBatchNormalization(keras.layers.Layer):
             "momentum": self.momentum,
             "epsilon": self.epsilon,
         }
+
+
+def batch_norm_inputs(model):
+    """The batch-norm layers of a functional model, each with the tensor it normalizes.
+
+    A `keras.layers.BatchNormalization` normalizes its input; a
+    `ConditionalBatchNormalization` its first input, through its inner batch
+    norm. Used to re-estimate a generator's statistics from its own
+    activations (`GAN.refresh_sampling_statistics`).
+
+    Returns:
+        list of `(BatchNormalization layer, symbolic tensor)`, in graph order.
+    """
+    found = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            found.append((layer, layer.input))
+        elif isinstance(layer, ConditionalBatchNormalization):
+            found.append((layer.batch_norm, layer.input[0]))
+    return found

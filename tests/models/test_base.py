@@ -1,11 +1,16 @@
-"""The GAN base: the generator's moving average (`update_ema`) and sampling with it."""
+"""The GAN base: the generator's moving average (`update_ema`), its batch-norm statistics and
+sampling with it."""
 
+import keras
 import numpy as np
 import pytest
 
+from models import base, layers
 from models.dcgan import DCGAN
+from models.sagan import SAGAN
 from models.vanilla_gan import VanillaGAN
 from tests.harness import random_dataset
+from zoo import latents
 
 TINY_POINTS = {"image_shape": (2,), "latent_dim": 4, "hidden_dims": (8, 8)}
 
@@ -170,3 +175,82 @@ def test_generate_without_ema_samples_with_the_generator():
     np.testing.assert_allclose(
         model.generate(latents=latents), model.generator(latents).numpy(), rtol=1e-6, atol=1e-6
     )
+
+
+# ------------------------------------------------- the EMA generator's statistics
+
+
+def _trained_ema_gan(family):
+    # 32x32: three batch-norm layers in a row, each fed by the ones before.
+    if family == "dcgan":
+        model = DCGAN(image_shape=(32, 32, 1), latent_dim=4, base_filters=2, ema_decay=0.9, seed=0)
+    else:
+        model = SAGAN(latent_dim=8, base_filters=2, num_classes=3, seed=0)
+    model.compile()
+    model.fit(random_dataset(model, steps=3), epochs=1, verbose=0)
+    return model
+
+
+def _standardization_errors(model):
+    """Per batch-norm layer of the EMA generator: how far its normalized inputs over the
+    statistics latents are from per-channel mean 0 and variance 1."""
+    inputs = [
+        latents.seeded_latents(base.STATISTICS_SEED, base.STATISTICS_SAMPLES, model.latent_dim)
+    ]
+    if model.conditional:
+        inputs.append(latents.class_labels(base.STATISTICS_SAMPLES, model.num_classes))
+    errors = []
+    for norm, tensor in layers.batch_norm_inputs(model.ema_generator):
+        probe = keras.Model(model.ema_generator.inputs, tensor)
+        features = np.asarray(probe(inputs if len(inputs) > 1 else inputs[0]), np.float64)
+        # Without epsilon: the check is of the statistics, not of the layer.
+        normalized = (features - np.asarray(norm.moving_mean)) / np.sqrt(norm.moving_variance)
+        axes = tuple(range(normalized.ndim - 1))
+        errors.append(max(
+            np.abs(normalized.mean(axis=axes)).max(), np.abs(normalized.var(axis=axes) - 1).max()
+        ))  # fmt: skip
+    return errors
+
+
+@pytest.mark.parametrize("family", ["dcgan", "sagan"])
+def test_sampling_generator_normalizes_with_statistics_of_its_own_activations(family):
+    model = _trained_ema_gan(family)
+    copied = _standardization_errors(model)  # as update_ema left them: the generator's
+
+    model.sampling_generator  # noqa: B018  (reading it refreshes the statistics)
+    refreshed = _standardization_errors(model)
+
+    assert len(refreshed) >= 3
+    assert max(copied) > 0.05
+    # Each layer's inputs depend on the statistics of the layers before it:
+    # all of them are standardized only if they were estimated in order.
+    assert max(refreshed) < 1e-3
+
+
+def test_sampling_statistics_are_estimated_once_per_generator_step(monkeypatch):
+    model = _trained_ema_gan("dcgan")
+    estimated = []
+    moments = base._moments
+    monkeypatch.setattr(base, "_moments", lambda *a: estimated.append(1) or moments(*a))
+    num_norms = len(layers.batch_norm_inputs(model.ema_generator))
+
+    model.generate(4, seed=0)
+    model.generate(4, seed=1)
+    assert len(estimated) == num_norms
+
+    model.fit(random_dataset(model, steps=1), epochs=1, verbose=0)
+    model.generate(4, seed=0)
+    assert len(estimated) == 2 * num_norms
+
+
+def test_sampling_statistics_leave_a_model_without_ema_untouched():
+    model = DCGAN(image_shape=(8, 8, 1), latent_dim=4, base_filters=4, seed=0)
+    model.compile()
+    model.fit(random_dataset(model, steps=2), epochs=1, verbose=0)
+    before = [np.asarray(w).copy() for w in model.generator.non_trainable_weights]
+
+    model.generate(4, seed=0)
+
+    after = model.generator.non_trainable_weights
+    for old, new in zip(before, after, strict=True):
+        np.testing.assert_array_equal(old, new)
