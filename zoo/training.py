@@ -11,6 +11,7 @@ A workdir holds everything a run leaves:
     logs/                TensorBoard scalars and image grids
     model.keras          the final model (whole GAN, compile state included)
     train_summary.json   steps, seconds, images/s of the last run
+    metrics_history.jsonl  one line per `eval_every` evaluation (step, results)
 """
 
 import contextlib
@@ -35,6 +36,8 @@ CONFIG_FILE = "config.json"
 MODEL_CONFIG_FILE = "model_config.json"
 MODEL_FILE = "model.keras"
 SUMMARY_FILE = "train_summary.json"
+# One JSON line per `--eval_every` evaluation: the run's learning curve.
+METRICS_HISTORY_FILE = "metrics_history.jsonl"
 # Fields a rerun in the same workdir may change; any other change would mix
 # two different runs in one set of checkpoints.
 RESUMABLE_CHANGES = frozenset(
@@ -727,6 +730,7 @@ class _RunCallbacks:
             self.all.insert(1, metrics.MetricsCallback(
                 config.eval_every, config.eval_metrics, writer,
                 dataset=config.dataset, data_dir=config.data_dir, seed=config.seed,
+                history_path=workdir / METRICS_HISTORY_FILE,
             ))  # fmt: skip
         self.interactive = sys.stdout.isatty()
         self.progress = None

@@ -1,6 +1,8 @@
 """Metrics during training: the Keras callback that logs them to TensorBoard."""
 
+import json
 import math
+import pathlib
 
 import keras
 import tensorflow as tf
@@ -28,6 +30,10 @@ class MetricsCallback(keras.callbacks.Callback):
         data_dir: its folder, if not the default.
         extractor: an `extractors.Extractor`. Defaults to the shipped classifier.
         seed: seed of the scored latents. Defaults to `0`.
+        history_path: a JSON-lines file that each evaluation appends
+            `{"step": ..., "results": {...}}` to, so a run's learning curve
+            outlives the process (resumed runs append to the same file).
+            `None` keeps the history in memory only.
 
     Example:
         >>> writer = tf.summary.create_file_writer("runs/dcgan/logs")
@@ -36,7 +42,7 @@ class MetricsCallback(keras.callbacks.Callback):
 
     def __init__(
         self, every, metric_names, writer, *, dataset="fashion_mnist", data_dir=None,
-        extractor=None, seed=0,
+        extractor=None, seed=0, history_path=None,
     ):  # fmt: skip
         super().__init__()
         if int(every) != every or every < 1:
@@ -49,6 +55,7 @@ class MetricsCallback(keras.callbacks.Callback):
         self.extractor = extractor
         self.seed = seed
         self.history = []  # (step, results) of each evaluation
+        self.history_path = None if history_path is None else pathlib.Path(history_path)
         self._reference = None
 
     def on_train_begin(self, logs=None):
@@ -78,6 +85,10 @@ class MetricsCallback(keras.callbacks.Callback):
                         tf.summary.scalar(f"metrics/{name}", value, step=step)
             self.writer.flush()
         self.history.append((step, results))
+        if self.history_path is not None:
+            line = json.dumps({"step": int(step), "results": _plain(results)}, sort_keys=True)
+            with self.history_path.open("a") as f:
+                f.write(line + "\n")
         print(f"step {step}: " + ", ".join(f"{k} {v:.4g}" for k, v in results.items()), flush=True)
         return results
 
@@ -86,3 +97,8 @@ class MetricsCallback(keras.callbacks.Callback):
         step = callbacks.training_step(self.model)
         if step % self.every == 0 and not self.model.stop_training:
             self.evaluate(step)
+
+
+def _plain(results):
+    """JSON-ready floats (NaN, which JSON lacks, as null)."""
+    return {k: (float(v) if math.isfinite(v) else None) for k, v in results.items()}
