@@ -60,8 +60,14 @@ def run(family, precision, steps, runs_dir):
     report_path = workdir / "metrics.json"
     _check(
         subprocess.run(
-            [sys.executable, str(ROOT / "evaluate.py"), f"--workdir={workdir}",
-             f"--metrics={METRICS}", f"--metrics_json={report_path}", f"--seed={FLAGS.seed}"],
+            [
+                sys.executable,
+                str(ROOT / "evaluate.py"),
+                f"--workdir={workdir}",
+                f"--metrics={METRICS}",
+                f"--metrics_json={report_path}",
+                f"--seed={FLAGS.seed}",
+            ],
             cwd=ROOT,
         ),  # fmt: skip
         "evaluate.py",

@@ -14,10 +14,11 @@ import random
 import keras
 import tensorflow as tf
 
-from models import arguments, layers
 from zoo import distribute, losses
 from zoo.errors import ZooError
 from zoo.latents import TrainingNoise, class_labels, seeded_latents
+
+from . import arguments, layers
 
 # The draw that re-estimates the EMA generator's batch-norm statistics
 # (`GAN.refresh_sampling_statistics`): fixed, so a model saved and loaded

@@ -7,11 +7,12 @@ generator's output nor the discriminator's input), ReLU in the generator with a
 tanh output, LeakyReLU(0.2) in the discriminator, Adam(2e-4, beta1=0.5).
 """
 
-from models import arguments
-from models.base import GAN
-from models.networks import conv_discriminator, conv_generator, growth_plan
-from models.vanilla_gan import VanillaGAN
 from zoo.registry import register_model
+
+from . import arguments
+from .base import GAN
+from .networks import conv_discriminator, conv_generator, growth_plan
+from .vanilla_gan import VanillaGAN
 
 
 @register_model("dcgan")

@@ -11,8 +11,9 @@ import math
 
 import keras
 
-from models import layers
 from zoo.errors import ZooError
+
+from . import layers
 
 # The generator starts from a small square and doubles it; the smallest start
 # keeps the fewest pixels in the expensive dense projection.

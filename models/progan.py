@@ -24,9 +24,13 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from models import arguments
-from models.base import GAN, TrainingPhase, to_float32
-from models.layers import (
+from zoo import distribute, losses
+from zoo.errors import ZooError
+from zoo.registry import register_model
+
+from . import arguments
+from .base import GAN, TrainingPhase, to_float32
+from .layers import (
     Downsample2D,
     EqualizedConv2D,
     EqualizedDense,
@@ -34,9 +38,6 @@ from models.layers import (
     PixelNormalization,
     Upsample2D,
 )
-from zoo import distribute, losses
-from zoo.errors import ZooError
-from zoo.registry import register_model
 
 START_RESOLUTION = 4
 

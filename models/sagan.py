@@ -13,12 +13,13 @@ import math
 import keras
 import tensorflow as tf
 
-from models import arguments, layers
-from models.base import GAN
-from models.networks import growth_plan
-from models.vanilla_gan import VanillaGAN
 from zoo.errors import ZooError
 from zoo.registry import register_model
+
+from . import arguments, layers
+from .base import GAN
+from .networks import growth_plan
+from .vanilla_gan import VanillaGAN
 
 # Miyato et al. 2018's and SAGAN's discriminators use LeakyReLU(0.1) in the
 # plain CNN; the residual networks use ReLU.

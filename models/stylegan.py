@@ -18,12 +18,13 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from models import arguments, stylegan_networks
-from models.base import GAN, to_float32
-from models.layers import NoiseInjection
 from zoo import distribute
 from zoo.errors import ZooError
 from zoo.registry import register_model
+
+from . import arguments, stylegan_networks
+from .base import GAN, to_float32
+from .layers import NoiseInjection
 
 
 @keras.saving.register_keras_serializable(package="gan_zoo")

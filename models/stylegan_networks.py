@@ -33,7 +33,9 @@ import numbers
 import keras
 from keras import ops
 
-from models.layers import (
+from zoo.errors import ZooError
+
+from .layers import (
     RELU_GAIN,
     AdaptiveInstanceNormalization,
     Downsample2D,
@@ -46,8 +48,7 @@ from models.layers import (
     PixelNormalization,
     Upsample2D,
 )
-from models.layers.checks import one_line
-from zoo.errors import ZooError
+from .layers.checks import one_line
 
 START_RESOLUTION = 4
 

@@ -8,12 +8,13 @@ update. Other families that play this game with other networks or losses
 
 import tensorflow as tf
 
-from models import arguments
-from models.base import GAN
-from models.networks import mlp_discriminator, mlp_generator
 from zoo import losses
 from zoo.errors import ZooError
 from zoo.registry import register_model
+
+from . import arguments
+from .base import GAN
+from .networks import mlp_discriminator, mlp_generator
 
 
 @register_model("vanilla_gan")

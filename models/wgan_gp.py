@@ -11,18 +11,19 @@ would couple to the rest of the batch.
 
 import keras
 
-from models import arguments
-from models.base import GAN
-from models.networks import (
+from zoo.errors import ZooError
+from zoo.registry import register_model
+
+from . import arguments
+from .base import GAN
+from .networks import (
     conv_critic,
     conv_generator,
     growth_plan,
     mlp_discriminator,
     mlp_generator,
 )
-from models.vanilla_gan import VanillaGAN
-from zoo.errors import ZooError
-from zoo.registry import register_model
+from .vanilla_gan import VanillaGAN
 
 
 @register_model("wgan_gp")

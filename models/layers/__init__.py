@@ -17,23 +17,23 @@ are re-exported here, so `from models import layers` is the one import a
 family needs.
 """
 
-from models.layers.activations import MaxLeakyReLU
-from models.layers.attention import SelfAttention
-from models.layers.normalization import (
+from .activations import MaxLeakyReLU
+from .attention import SelfAttention
+from .normalization import (
     ConditionalBatchNormalization,
     batch_norm_inputs,
     batch_normalization,
 )
-from models.layers.progressive import (
+from .progressive import (
     RELU_GAIN,
     EqualizedConv2D,
     EqualizedDense,
     MinibatchStdDev,
     PixelNormalization,
 )
-from models.layers.resampling import Downsample2D, Upsample2D
-from models.layers.spectral import SpectralNormalization, advance_spectral_norms
-from models.layers.style import AdaptiveInstanceNormalization, ModulatedConv2D, NoiseInjection
+from .resampling import Downsample2D, Upsample2D
+from .spectral import SpectralNormalization, advance_spectral_norms
+from .style import AdaptiveInstanceNormalization, ModulatedConv2D, NoiseInjection
 
 __all__ = [
     "RELU_GAIN",

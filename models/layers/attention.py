@@ -3,9 +3,10 @@
 import keras
 from keras import ops
 
-from models.layers.checks import one_line, require_positive
-from models.layers.spectral import SpectralNormalization
 from zoo.errors import ZooError
+
+from .checks import one_line, require_positive
+from .spectral import SpectralNormalization
 
 
 @keras.saving.register_keras_serializable(package="gan_zoo")

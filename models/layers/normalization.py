@@ -4,8 +4,9 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from models.layers.checks import require_positive
 from zoo.errors import ZooError
+
+from .checks import require_positive
 
 
 def batch_normalization(**kwargs):

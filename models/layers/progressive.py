@@ -9,8 +9,9 @@ import math
 import keras
 from keras import ops
 
-from models.layers.checks import one_line, pair, require_positive
 from zoo.errors import ZooError
+
+from .checks import one_line, pair, require_positive
 
 # He et al. 2015's gain for ReLU layers, the default numerator of the He
 # constant `gain / sqrt(fan_in)`; a layer with a linear output passes 1.

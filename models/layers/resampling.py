@@ -3,8 +3,9 @@
 import keras
 from keras import ops
 
-from models.layers.checks import one_line, require_positive
 from zoo.errors import ZooError
+
+from .checks import one_line, require_positive
 
 
 @keras.saving.register_keras_serializable(package="gan_zoo")

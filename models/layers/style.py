@@ -5,9 +5,10 @@ import math
 import keras
 from keras import ops
 
-from models.layers.checks import one_line, pair, require_positive
-from models.layers.resampling import Upsample2D
 from zoo.errors import ZooError
+
+from .checks import one_line, pair, require_positive
+from .resampling import Upsample2D
 
 _MODULATED_CONV_IMPLEMENTATIONS = ("scaled", "grouped")
 
