@@ -13,13 +13,18 @@ from absl import app, flags, logging
 from zoo.errors import ZooError
 
 
-def import_tensorflow_quietly():
+def import_tensorflow_quietly(initialize_devices=True):
     """Imports TensorFlow with its C++ start-up lines (no GPU, oneDNN notes) hidden.
 
     They are written to the stderr file descriptor before TensorFlow's log
     settings apply, so `TF_CPP_MIN_LOG_LEVEL` cannot hide them; the descriptor
     is muted only for the import and the device set-up. Set `GAN_ZOO_VERBOSE=1`
     to see them.
+
+    Args:
+        initialize_devices: also set up the devices (the entry points do);
+            `import zoo` does not, so a user can still configure them
+            (memory growth, logical devices) afterwards.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if os.environ.get("GAN_ZOO_VERBOSE"):
@@ -33,7 +38,7 @@ def import_tensorflow_quietly():
         import tensorflow as tf
 
         # A multi-worker strategy configures the runtime before it starts.
-        if "TF_CONFIG" not in os.environ:
+        if initialize_devices and "TF_CONFIG" not in os.environ:
             tf.config.list_logical_devices()
     finally:
         os.dup2(saved, 2)

@@ -1,11 +1,21 @@
 """Finds GAN families by name.
 
-The registry imports nothing from `models/`: `models/__init__.py` imports every
-family module, and each family registers itself with `@register_model`.
+The registry imports nothing from `models/` at import time: `models/__init__.py`
+imports every family module, and each family registers itself with
+`@register_model`; `import_families()` imports that package when a name is
+first looked up.
+
+Where the families live: in a checkout, `models/` beside `zoo/`; installed
+(`pip install .`), the same files as `zoo.families`, so that no top-level
+package named `models` is installed to collide with other projects'. The
+families import each other relatively and work under either name.
 """
 
 import importlib
+import importlib.util
 import inspect
+import pathlib
+import sys
 
 import keras
 
@@ -39,16 +49,61 @@ def register_model(name):
     return decorator
 
 
-def _import_families():
-    # Registration happens when `models` is imported; importing it here, lazily,
-    # lets `zoo.build("dcgan")` work without the caller importing `models` first
-    # while this module stays free of an import-time dependency on it.
-    importlib.import_module("models")
+INSTALLED_FAMILIES = "zoo.families"
+_CHECKOUT_FAMILIES = pathlib.Path(__file__).resolve().parents[1] / "models"
+
+
+def import_families():
+    """Imports (once) the package of the families, which registers them all.
+
+    Lazily, so that `zoo.build("dcgan")` and `keras.saving.load_model` work
+    after `import zoo` alone, while this module stays free of an import-time
+    dependency on the families.
+
+    Returns:
+        The families' package module.
+    """
+    if "models" in sys.modules and _is_checkout_families(sys.modules["models"]):
+        return sys.modules["models"]
+    if (_CHECKOUT_FAMILIES / "__init__.py").is_file():
+        # Loaded from its file, not from `sys.path`: a checkout imported from
+        # another directory (`pip install -e .`) finds its families too.
+        spec = importlib.util.spec_from_file_location(
+            "models", _CHECKOUT_FAMILIES / "__init__.py",
+            submodule_search_locations=[str(_CHECKOUT_FAMILIES)],
+        )  # fmt: skip
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["models"] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules["models"]
+            raise
+        return module
+    return importlib.import_module(INSTALLED_FAMILIES)
+
+
+def _is_checkout_families(module):
+    location = getattr(module, "__file__", None)
+    return location is not None and pathlib.Path(location).resolve().parent == _CHECKOUT_FAMILIES
+
+
+def registered_name(cls):
+    """The registry key of a family class (`"dcgan"` for `DCGAN`).
+
+    Raises:
+        ZooError: for a class that is not a registered family.
+    """
+    import_families()
+    for name, registered in _MODELS.items():
+        if registered is cls:
+            return name
+    raise ZooError(f"{cls.__name__} is not a registered GAN family (use @register_model)")
 
 
 def list_models():
     """Returns the registered model names, sorted."""
-    _import_families()
+    import_families()
     return sorted(_MODELS)
 
 
@@ -58,7 +113,7 @@ def get_model_class(name):
     Raises:
         ZooError: for an unknown name; the message lists the valid ones.
     """
-    _import_families()
+    import_families()
     try:
         return _MODELS[name]
     except KeyError:
