@@ -461,7 +461,7 @@ def load_for_export(*, workdir=None, model_path=None, pretrained=None):
     Args:
         workdir: a training workdir (its latest checkpoint).
         model_path: a `.keras` file.
-        pretrained: a catalogue name (`zoo.list_pretrained()`).
+        pretrained: a catalogue name (`zoo.list_pretrained()`) or a preset folder.
 
     Returns:
         `(model, card, default_name)`: the GAN, its model card and the serving
@@ -472,11 +472,13 @@ def load_for_export(*, workdir=None, model_path=None, pretrained=None):
     """
     loaded = sources.load_from_source(workdir=workdir, model_path=model_path, pretrained=pretrained)
     if loaded.pretrained is not None:
-        entry = loaded.pretrained
+        preset_card = loaded.pretrained
         card = model_card(
-            loaded.model, name=entry.model, dataset=entry.dataset, steps=entry.steps,
-            metrics=dict(entry.metrics), source=loaded.source,
+            loaded.model, name=preset_card.get("family"), dataset=preset_card.get("dataset"),
+            steps=preset_card.get("steps"), metrics=dict(preset_card.get("metrics", {})),
+            source=loaded.source,
         )  # fmt: skip
+        card["preset_card"] = preset_card
     else:
         evaluation = _read_evaluation(loaded.run_dir / METRICS_FILE) if loaded.run_dir else None
         card = model_card(

@@ -1,5 +1,5 @@
 """Loading a trained GAN from what the entry points accept: a training workdir,
-a `.keras` file or a catalogue name.
+a `.keras` file, or a catalogue name or preset folder.
 
 `evaluate.py`, `export.py` and `generate.py` share `load_from_source`; a
 workdir's model comes back from its latest checkpoint (so an interrupted run
@@ -56,11 +56,11 @@ class LoadedModel:
         model: the GAN.
         name: the run's name: the workdir's folder, a `.keras` file's stem
             (its folder's name for a workdir's `model.keras`), or the
-            catalogue name.
+            catalogue name (a preset folder's name).
         run_dir: the training workdir the model came from, if any; its
             `config.json` and `metrics.json` describe the model.
         config: that workdir's `TrainConfig`, or `None`.
-        pretrained: the catalogue entry, or `None`.
+        pretrained: the model card of a catalogue entry or preset, or `None`.
         source: a short description (`runs/dcgan`, `x.keras`, `pretrained:NAME`).
     """
 
@@ -76,7 +76,7 @@ class LoadedModel:
         """The dataset spec the model learned, `None` when unknown."""
         if self.config is not None:
             return self.config.dataset
-        return self.pretrained.dataset if self.pretrained is not None else None
+        return self.pretrained.get("dataset") if self.pretrained is not None else None
 
     @property
     def data_dir(self):
@@ -85,11 +85,12 @@ class LoadedModel:
     @property
     def home(self):
         """Where outputs (grids, metrics.json) go by default: the run's folder,
-        the `.keras` file's, or `runs/pretrained/NAME` for a catalogue model."""
+        the `.keras` file's, or `runs/NAME` for a catalogue model or preset (never
+        the preset's own folder, whose files its card checksums)."""
         if self.run_dir is not None:
             return self.run_dir
         if self.pretrained is not None:
-            return pathlib.Path("runs", "pretrained", self.name)
+            return pathlib.Path("runs", self.name)
         return pathlib.Path(self.source).parent
 
 
@@ -120,16 +121,16 @@ def load_from_source(*, workdir=None, model_path=None, pretrained=None):
         return LoadedModel(model, path.stem, None, None, None, str(path))
     from zoo import pretrained as catalogue  # The catalogue loads through this module.
 
-    entry = catalogue.get_entry(pretrained)
+    folder = catalogue.resolve(pretrained)
     return LoadedModel(
-        catalogue.load(pretrained), pretrained, None, None, entry, f"pretrained:{pretrained}"
-    )
+        catalogue.load(folder), folder.name, None, None, catalogue.card(folder),
+        f"pretrained:{pretrained}",
+    )  # fmt: skip
 
 
 def load_model_file(path):
     """Loads a `.keras` GAN file with a one-line error for bad files."""
-    import models  # noqa: F401  (registers the families that the file names)
-
+    registry.import_families()  # registers the families that the file names
     path = pathlib.Path(path)
     if not path.exists():
         raise ZooError(f"no model file {path}")

@@ -1,158 +1,244 @@
-"""The pretrained catalogue: `zoo.load`, `zoo.list_pretrained` and the test entry.
+"""Presets and the catalogue: `zoo.save_preset`, `zoo.load`, `zoo.list_pretrained`.
 
-The test entry `vanilla_gan_ring8_test` has no shipped weights: the module
-fixture trains it for two steps in a temporary directory and writes its weights
-file there, so the loading path runs before real weights exist.
+Tiny models are saved as presets in a temporary catalogue directory
+(`$GAN_ZOO_PRETRAINED_DIR`); the shipped entries are checked at the end.
 """
 
-import dataclasses
-import itertools
 import json
-import math
 
+import keras
 import numpy as np
 import pytest
 
 import zoo
-from zoo import export, pretrained, sources, training
+from tests.harness import random_dataset
+from zoo import export, presets, pretrained, sources
 from zoo.errors import ZooError
 
-TEST_ENTRY = "vanilla_gan_ring8_test"
+TINY = {
+    "dcgan": {"image_shape": (16, 16, 1), "latent_dim": 8, "base_filters": 4, "ema_decay": 0.9},
+    "sagan": {"image_shape": (16, 16, 1), "latent_dim": 8, "base_filters": 4, "num_classes": 3},
+    "stylegan": {
+        "image_shape": (8, 8, 1), "latent_dim": 8, "w_dim": 8, "max_channels": 8,
+        "channel_base": 16,
+    },
+    "vanilla_gan": {"image_shape": (2,), "latent_dim": 4, "hidden_dims": (8,)},
+}  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def trained_entry(tmp_path_factory):
-    """(trained model, weights root) of the test entry."""
-    entry = pretrained.get_entry(TEST_ENTRY)
-    workdir = tmp_path_factory.mktemp("runs") / TEST_ENTRY
-    training.train(
-        training.TrainConfig(
-            model=entry.model,
-            dataset=entry.dataset,
-            workdir=str(workdir),
-            steps=entry.steps,
-            batch_size=8,
-            model_kwargs=entry.config,
-            num_samples=4,
+def _trained(family):
+    """A tiny GAN of `family` after two steps (EMA and statistics differ from the start)."""
+    gan = zoo.build(family, seed=0, **TINY[family])
+    gan.compile()
+    gan.fit(random_dataset(gan, steps=2), epochs=1, verbose=0)
+    return gan
+
+
+@pytest.fixture
+def catalogue(tmp_path, monkeypatch):
+    """An empty catalogue directory that `zoo.load` and `list_pretrained` read."""
+    root = tmp_path / "catalogue"
+    root.mkdir()
+    monkeypatch.setenv(pretrained.PRETRAINED_DIR_ENV, str(root))
+    return root
+
+
+@pytest.fixture
+def dcgan_preset(catalogue):
+    gan = _trained("dcgan")
+    card = {"dataset": "fashion_mnist", "steps": 2, "metrics": {"fid10k": 9.5}}
+    return gan, zoo.save_preset(gan, catalogue / "dcgan_tiny", card=card)
+
+
+@pytest.mark.parametrize("family", sorted(TINY))
+def test_save_preset_then_load_gives_identical_samples(family, tmp_path):
+    gan = _trained(family)
+    folder = zoo.save_preset(gan, tmp_path / family)
+
+    loaded = zoo.load(folder)
+
+    assert type(loaded) is type(gan)
+    assert loaded.compiled
+    np.testing.assert_array_equal(loaded.generate(5, seed=3), gan.generate(5, seed=3))
+    if loaded.supports_truncation:
+        np.testing.assert_array_equal(
+            loaded.generate(5, seed=3, truncation_psi=0.5),
+            gan.generate(5, seed=3, truncation_psi=0.5),
         )
+
+
+def test_preset_holds_keras_layout_and_a_card_of_every_file(dcgan_preset):
+    gan, folder = dcgan_preset
+
+    names = sorted(p.name for p in folder.iterdir())
+    card = json.loads((folder / presets.CARD_FILE).read_text())
+    config = json.loads((folder / presets.CONFIG_FILE).read_text())
+
+    assert names == sorted([
+        "config.json", "discriminator.weights.h5", "ema_generator.weights.h5",
+        "generator.weights.h5", "model_card.json",
+    ])  # fmt: skip
+    assert config["registered_name"] == "gan_zoo>DCGAN"
+    assert "compile_config" not in config  # no optimizer state in a preset
+    assert sorted(card["files"]) == sorted(n for n in names if n != "model_card.json")
+    for name, record in card["files"].items():
+        assert record == presets.file_record(folder / name)
+    assert card["family"] == "dcgan"
+    assert card["parameters"]["generator"] == gan.generator.count_params()
+    assert card["parameters"]["discriminator"] == gan.discriminator.count_params()
+    assert card["image_shape"] == [16, 16, 1] and card["value_range"] == [-1.0, 1.0]
+    assert card["dataset"] == "fashion_mnist" and card["metrics"] == {"fid10k": 9.5}
+
+
+def test_load_takes_a_catalogue_name_and_lists_it(dcgan_preset):
+    gan, _ = dcgan_preset
+
+    assert zoo.list_pretrained() == ["dcgan_tiny"]
+    np.testing.assert_array_equal(
+        zoo.load("dcgan_tiny").generate(4, seed=0), gan.generate(4, seed=0)
     )
-    model = sources.load_workdir_model(workdir)
-    root = tmp_path_factory.mktemp("pretrained")
-    pretrained.save_weights(model, TEST_ENTRY, root)
-    return model, root
 
 
-def test_list_pretrained_leaves_out_test_entries():
-    assert TEST_ENTRY not in zoo.list_pretrained()
-    assert TEST_ENTRY in zoo.list_pretrained(include_test=True)
-    assert zoo.list_pretrained() == sorted(zoo.list_pretrained())
+def test_loaded_preset_fine_tunes_from_step_zero(dcgan_preset):
+    _, folder = dcgan_preset
+    gan = zoo.load(folder)
+    before = [w.numpy().copy() for w in gan.generator.trainable_weights]
+
+    history = gan.fit(random_dataset(gan, steps=1), epochs=1, verbose=0)
+
+    assert np.isfinite(history.history["d_loss"]).all()
+    assert int(gan.g_optimizer.iterations) == 1
+    after = gan.generator.trainable_weights
+    assert any(not np.array_equal(a, b.numpy()) for a, b in zip(before, after, strict=True))
 
 
-def test_load_of_unknown_name_raises_zoo_error_listing_valid_names(monkeypatch):
-    monkeypatch.setitem(
-        pretrained.CATALOGUE,
-        "dcgan_fashion_mnist",
-        dataclasses.replace(pretrained.get_entry(TEST_ENTRY), test_only=False),
-    )
-
-    with pytest.raises(ZooError, match="unknown pretrained model 'nope'; valid names: dcgan_fa"):
+def test_load_of_unknown_name_lists_the_catalogue(dcgan_preset):
+    with pytest.raises(ZooError, match="unknown pretrained model 'nope'; valid names: dcgan_tiny"):
         zoo.load("nope")
 
 
-def test_catalogue_entries_build_their_declared_architecture():
-    for name in zoo.list_pretrained(include_test=True):
-        entry = pretrained.get_entry(name)
-        model = pretrained.build(name)
-        assert model.image_shape == tuple(entry.image_shape), name
-        assert entry.weights.endswith(".weights.h5"), name
+def test_load_of_a_folder_that_is_not_a_preset_says_so(tmp_path):
+    with pytest.raises(ZooError, match="is a folder but not a preset"):
+        zoo.load(tmp_path)
+    with pytest.raises(ZooError, match="no preset folder"):
+        zoo.load(str(tmp_path / "missing" / "preset"))
 
 
-def test_load_restores_the_trained_weights_from_env_dir(trained_entry, monkeypatch):
-    trained, root = trained_entry
-    monkeypatch.setenv(pretrained.PRETRAINED_DIR_ENV, str(root))
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        ("missing", "generator.weights.h5 is missing"),
+        ("truncated", r"generator.weights.h5 has \d+ bytes, the card says \d+"),
+        ("altered", "generator.weights.h5 does not match its sha256"),
+    ],
+)
+def test_damaged_file_fails_in_one_line_naming_it(dcgan_preset, damage, message):
+    _, folder = dcgan_preset
+    path = folder / "generator.weights.h5"
+    data = path.read_bytes()
+    if damage == "missing":
+        path.unlink()
+    elif damage == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    else:
+        path.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
 
-    model = zoo.load(TEST_ENTRY)
-
-    assert type(model) is type(trained)
-    assert model.compiled
-    assert int(model.g_optimizer.iterations) == pretrained.get_entry(TEST_ENTRY).steps
-    for a, b in zip(trained.weights, model.weights, strict=True):
-        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=a.path)
-    np.testing.assert_array_equal(model.generate(5, seed=2), trained.generate(5, seed=2))
-
-
-def test_load_without_weights_gives_the_architecture_untrained(trained_entry):
-    trained, root = trained_entry
-
-    model = pretrained.load(TEST_ENTRY, load_weights=False, root=root)
-
-    unnamed = lambda config: {k: v for k, v in config.items() if k != "name"}  # noqa: E731
-    assert unnamed(model.get_config()) == unnamed(trained.get_config())
-    assert not np.allclose(model.generate(5, seed=2), trained.generate(5, seed=2))
-
-
-def test_loaded_model_fine_tunes(trained_entry):
-    from tests.harness import random_dataset
-
-    _, root = trained_entry
-    model = pretrained.load(TEST_ENTRY, root=root)
-
-    history = model.fit(random_dataset(model, steps=1), epochs=1, verbose=0)
-
-    assert np.isfinite(history.history["d_loss"]).all()
-    assert int(model.g_optimizer.iterations) == pretrained.get_entry(TEST_ENTRY).steps + 1
+    with pytest.raises(ZooError, match=message) as error:
+        zoo.load(folder)
+    assert "\n" not in str(error.value)
 
 
-def test_load_with_missing_weights_raises_zoo_error_naming_the_env_variable(tmp_path):
-    with pytest.raises(ZooError, match=r"no weights file .*GAN_ZOO_PRETRAINED_DIR"):
-        pretrained.load(TEST_ENTRY, root=tmp_path)
+def test_card_whose_parameter_count_differs_fails_naming_the_network(dcgan_preset):
+    _, folder = dcgan_preset
+    card = presets.read_card(folder)
+    card["parameters"]["generator"] += 1
+    (folder / presets.CARD_FILE).write_text(json.dumps(card))
+
+    with pytest.raises(ZooError, match=r"the generator has \d+ parameters, the card says"):
+        zoo.load(folder)
 
 
-def test_load_with_corrupt_weights_raises_zoo_error(tmp_path):
-    (tmp_path / pretrained.get_entry(TEST_ENTRY).weights).write_bytes(b"not hdf5")
+def test_save_preset_replaces_a_preset_and_refuses_other_folders(dcgan_preset, tmp_path):
+    _, folder = dcgan_preset
+    other = _trained("vanilla_gan")
 
-    with pytest.raises(ZooError, match="cannot load"):
-        pretrained.load(TEST_ENTRY, root=tmp_path)
+    zoo.save_preset(other, folder)
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "todo.txt").write_text("mine")
 
-
-def _mlp_generator_parameters(entry):
-    """Weights and biases of the entry's MLP generator: (fan_in + 1) * fan_out per layer."""
-    config = entry.config
-    widths = [config["latent_dim"], *config["hidden_dims"], math.prod(entry.image_shape)]
-    return sum((fan_in + 1) * fan_out for fan_in, fan_out in itertools.pairwise(widths))
-
-
-def test_entry_whose_parameter_count_drifted_raises_zoo_error(monkeypatch):
-    entry = pretrained.get_entry(TEST_ENTRY)
-    params = _mlp_generator_parameters(entry)
-    assert entry.params == params
-    drifted = dataclasses.replace(entry, params=params + 1)
-    monkeypatch.setitem(pretrained.CATALOGUE, TEST_ENTRY, drifted)
-
-    with pytest.raises(
-        ZooError, match=f"the generator has {params} parameters, the catalogue says {params + 1}"
-    ):
-        pretrained.build(TEST_ENTRY)
+    assert presets.read_card(folder)["family"] == "vanilla_gan"
+    assert not (folder / "ema_generator.weights.h5").exists()
+    assert [p.name for p in folder.parent.iterdir() if p.name.startswith(".")] == []
+    with pytest.raises(ZooError, match="not a preset"):
+        zoo.save_preset(other, tmp_path / "notes")
+    assert (tmp_path / "notes" / "todo.txt").read_text() == "mine"
 
 
-def test_save_weights_of_another_family_raises_zoo_error(tmp_path):
-    other = zoo.build("wgan_gp", image_shape=(2,), latent_dim=4, hidden_dims=(8,))
+def test_a_failed_save_keeps_the_previous_preset(dcgan_preset, monkeypatch):
+    gan, folder = dcgan_preset
+    before = presets.read_card(folder)
 
-    with pytest.raises(ZooError, match="is a vanilla_gan, got a WGANGP"):
-        pretrained.save_weights(other, TEST_ENTRY, tmp_path)
+    def fail(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(keras.Model, "save_weights", fail)
+    with pytest.raises(OSError, match="disk full"):
+        zoo.save_preset(gan, folder)
+
+    assert presets.read_card(folder) == before
+    presets.verify_files(folder, before)
+    assert [p.name for p in folder.parent.iterdir() if p.name.startswith(".")] == []
 
 
-def test_export_of_pretrained_entry_writes_its_card_and_no_uint8(
-    trained_entry, tmp_path, monkeypatch
-):
-    monkeypatch.setenv(pretrained.PRETRAINED_DIR_ENV, str(trained_entry[1]))
+def test_keras_load_model_needs_only_import_zoo(tmp_path):
+    gan = _trained("vanilla_gan")
+    gan.save(tmp_path / "m.keras")
 
-    model, card, name = export.load_for_export(pretrained=TEST_ENTRY)
-    path = export.export(model, tmp_path, name, card=card)
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
 
-    assert path == tmp_path / TEST_ENTRY / "1"
+    np.testing.assert_array_equal(loaded.generate(3, seed=1), gan.generate(3, seed=1))
+
+
+def test_export_of_a_preset_carries_its_card(dcgan_preset, tmp_path):
+    _, folder = dcgan_preset
+
+    model, card, name = export.load_for_export(pretrained="dcgan_tiny")
+    path = export.export(model, tmp_path / "exports", name, card=card)
+
+    assert path == tmp_path / "exports" / "dcgan_tiny" / "1"
     written = json.loads((path / "assets" / export.MODEL_CARD_FILE).read_text())
-    assert written["source"] == f"pretrained:{TEST_ENTRY}"
-    assert written["dataset"] == "ring8"
-    assert written["training_steps"] == 2
-    assert written["image_shape"] == [2]
+    assert written["source"] == "pretrained:dcgan_tiny"
+    assert written["dataset"] == "fashion_mnist"
+    assert written["metrics"] == {"fid10k": 9.5}
+    assert written["preset_card"]["files"] == presets.read_card(folder)["files"]
+
+
+def test_sources_load_a_preset_folder_with_its_card(dcgan_preset):
+    _, folder = dcgan_preset
+
+    loaded = sources.load_from_source(pretrained=str(folder))
+
+    assert loaded.name == "dcgan_tiny" and loaded.dataset == "fashion_mnist"
+    assert str(loaded.home) == "runs/dcgan_tiny"
+
+
+# ------------------------------------------------------------ the shipped catalogue
+
+
+def _shipped():
+    return pretrained.list_pretrained() if pretrained._CHECKOUT_DIR.is_dir() else []
+
+
+@pytest.mark.parametrize("name", _shipped())
+def test_shipped_entry_loads_verified_with_its_card_and_samples_deterministically(
+    name, monkeypatch
+):
+    monkeypatch.delenv(pretrained.PRETRAINED_DIR_ENV, raising=False)
+    card = pretrained.card(name)
+
+    gan = zoo.load(name)
+
+    assert presets.describe(gan)["parameters"] == card["parameters"]
+    images = gan.generate(4, seed=0)
+    assert images.shape == (4, *card["image_shape"])
+    np.testing.assert_array_equal(images, gan.generate(4, seed=0))
