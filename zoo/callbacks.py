@@ -184,14 +184,18 @@ class Checkpointer(keras.callbacks.Callback):
     leaves the previous checkpoint as the latest.
     """
 
-    def __init__(self, manager, every):
+    def __init__(self, manager, every, on_save=None):
         super().__init__()
         self.manager = manager
         self.every = every
+        # Called with the step after each checkpoint is written.
+        self.on_save = on_save
 
     def save(self, step):
         if self.manager.latest_checkpoint != self._path(step):
             self.manager.save(checkpoint_number=step)
+            if self.on_save is not None:
+                self.on_save(step)
 
     def _path(self, step):
         return os.path.join(self.manager.directory, f"ckpt-{step}")

@@ -10,8 +10,10 @@ A workdir holds everything a run leaves:
     samples/             PNG sample grids from fixed latents, step_XXXXXXX.png
     logs/                TensorBoard scalars and image grids
     model.keras          the final model (whole GAN, compile state included)
-    train_summary.json   steps, seconds, images/s of the last run
+    train_summary.json   steps, seconds, images/s of the last invocation; seconds
+                         of all of them (total_seconds)
     metrics_history.jsonl  one line per `eval_every` evaluation (step, results)
+    elapsed.json         training seconds up to the latest checkpoint
 """
 
 import contextlib
@@ -36,6 +38,8 @@ CONFIG_FILE = "config.json"
 MODEL_CONFIG_FILE = "model_config.json"
 MODEL_FILE = "model.keras"
 SUMMARY_FILE = "train_summary.json"
+# Training seconds up to the latest checkpoint, over all invocations.
+ELAPSED_FILE = "elapsed.json"
 # One JSON line per `--eval_every` evaluation: the run's learning curve.
 METRICS_HISTORY_FILE = "metrics_history.jsonl"
 # Fields a rerun in the same workdir may change; any other change would mix
@@ -514,6 +518,13 @@ def run_training(config):
 
     run = _RunCallbacks(model, config, output_dir, manager)
     started = time.perf_counter()
+    earlier_seconds = _previous_seconds(output_dir, restored)
+    run.checkpointer.on_save = lambda step: _write_text_atomically(
+        output_dir / ELAPSED_FILE,
+        json.dumps(
+            {"step": step, "total_seconds": earlier_seconds + time.perf_counter() - started}
+        ),
+    )
     _fit(model, plan, start_step, config, run)
     seconds = time.perf_counter() - started
     step = zoo_callbacks.training_step(model)
@@ -531,6 +542,8 @@ def run_training(config):
         "start_step": start_step,
         "step": step,
         "seconds": round(seconds, 2),
+        # Over every invocation of the run (each resume adds its own).
+        "total_seconds": round(earlier_seconds + seconds, 2),
         "images_per_second": run.logger.median_rate(),
         "samples": str(grid_path),
         "model": str(workdir / MODEL_FILE),
@@ -546,6 +559,22 @@ def run_training(config):
         + f"; samples {grid_path}, model {workdir / MODEL_FILE}"
     )
     return model, summary
+
+
+def _previous_seconds(workdir, restored):
+    """Training seconds that led to the checkpoint the run resumes from (0 for a new run).
+
+    Each checkpoint writes them (`ELAPSED_FILE`), so an invocation that was
+    killed still counts up to its last checkpoint: the steps after it are
+    trained again, and counted again.
+    """
+    path = workdir / ELAPSED_FILE
+    if not restored or not path.exists():
+        return 0.0
+    try:
+        return float(json.loads(path.read_text())["total_seconds"])
+    except (json.JSONDecodeError, TypeError, ValueError, KeyError):
+        return 0.0
 
 
 def _build_for_data(config):

@@ -342,13 +342,19 @@ def test_metrics_callback_logs_scalars_to_tensorboard(fake_fashion_mnist, cache,
 def test_metrics_callback_inside_fit_scores_every_n_steps(fake_fashion_mnist, cache, tmp_path):
     model = _tiny_gan()
     extractor = extractors.ClassifierExtractor(_tiny_classifier_file(tmp_path / "c.keras"))
+    history_path = tmp_path / "metrics_history.jsonl"
+    history_path.write_text('{"step": 0, "results": {}}\n')  # an earlier invocation's line
     callback = metrics.MetricsCallback(
-        2, "kid1k", None, data_dir=fake_fashion_mnist, extractor=extractor
-    )
+        2, "kid1k", None, data_dir=fake_fashion_mnist, extractor=extractor,
+        history_path=history_path,
+    )  # fmt: skip
     images = np.random.default_rng(0).uniform(-1, 1, (12, 28, 28, 1)).astype(np.float32)
     dataset = tf.data.Dataset.from_tensor_slices((images, np.zeros(12, np.int32))).batch(4)
     model.fit(dataset, epochs=1, verbose=0, callbacks=[callback])
     assert [step for step, _ in callback.history] == [2]
+    lines = [json.loads(line) for line in history_path.read_text().splitlines()]
+    assert [line["step"] for line in lines] == [0, 2]
+    assert lines[1]["results"]["kid1k"] == pytest.approx(callback.history[0][1]["kid1k"])
 
 
 def test_metrics_callback_skips_steps_between_evaluations(fake_fashion_mnist, cache, tmp_path):

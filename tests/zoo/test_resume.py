@@ -1,6 +1,7 @@
 """Resuming a run: bit-for-bit where a straight run would be, and never from a NaN state."""
 
 import glob
+import json
 import re
 
 import numpy as np
@@ -187,3 +188,17 @@ def test_train_weights_non_finite_at_the_last_step_are_not_saved(tmp_path):
 
     assert _finite_checkpoints(tmp_path) == {}
     assert not (tmp_path / "model.keras").exists()
+
+
+def test_total_seconds_of_a_crashed_then_resumed_run_count_both_invocations(tmp_path, monkeypatch):
+    config = points_config(tmp_path / "run")
+    _train_until_crash(config, monkeypatch, RESUME_AT)
+    elapsed = json.loads((tmp_path / "run" / training.ELAPSED_FILE).read_text())
+    assert elapsed["step"] == RESUME_AT and elapsed["total_seconds"] > 0
+
+    summary = training.train(config)
+
+    assert summary["start_step"] == RESUME_AT
+    assert summary["total_seconds"] == pytest.approx(
+        elapsed["total_seconds"] + summary["seconds"], abs=0.02
+    )
