@@ -14,8 +14,7 @@ cli.import_tensorflow_quietly()
 
 from absl import flags  # noqa: E402
 
-import models  # noqa: E402,F401  (registers the families)
-import zoo  # noqa: E402
+import zoo  # noqa: E402  (registers the families)
 from zoo import distribute, training  # noqa: E402
 
 _DEFAULTS = training.TrainConfig()
@@ -89,12 +88,27 @@ flags.DEFINE_bool(
     "Op determinism: the same command gives bit-identical weights (slower).",
 )  # fmt: skip
 
+flags.DEFINE_string(
+    "init_from", None,
+    "Start from the weights of a catalogue name or preset folder (fine-tuning); the model "
+    "takes its constructor arguments.",
+)  # fmt: skip
+
 FLAGS = flags.FLAGS
+
+
+def _model_name():
+    """--model, or the family of --init_from's preset when --model is not given."""
+    if FLAGS.init_from and not FLAGS["model"].present:
+        from zoo import pretrained
+
+        return pretrained.card(FLAGS.init_from).get("family") or FLAGS.model
+    return FLAGS.model
 
 
 def main():
     config = training.TrainConfig(
-        model=FLAGS.model,
+        model=_model_name(),
         dataset=FLAGS.dataset,
         workdir=FLAGS.workdir,
         steps=FLAGS.steps,
@@ -118,6 +132,7 @@ def main():
         tpu=FLAGS.tpu,
         mixed_precision=FLAGS.mixed_precision,
         deterministic=FLAGS.deterministic,
+        init_from=FLAGS.init_from,
     )
     training.train(config)
 

@@ -1,5 +1,6 @@
 """train.py and evaluate.py as a user runs them: bad input gives one-line errors."""
 
+import json
 import re
 import signal
 import subprocess
@@ -122,3 +123,19 @@ def test_train_cli_ctrl_c_saves_the_step_reached_and_rerun_resumes_there(tmp_pat
 def test_train_cli_stray_argument_gives_one_line_not_the_usage(tmp_path):
     result = run("train.py", "extra", f"--workdir={tmp_path}")
     assert_one_line_error(result, "unexpected arguments: extra")
+
+
+def test_train_cli_init_from_a_preset_takes_its_family_and_says_so(tmp_path):
+    import zoo
+
+    gan = zoo.build("vanilla_gan", image_shape=(2,), latent_dim=4, hidden_dims=(8,), seed=0)
+    zoo.save_preset(gan, tmp_path / "preset")
+
+    result = run_script(
+        "train.py", f"--init_from={tmp_path / 'preset'}", "--dataset=ring8", "--steps=1",
+        "--batch_size=8", f"--workdir={tmp_path / 'run'}",
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert f"starting from the weights of {tmp_path / 'preset'}" in result.stdout
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["model"] == "vanilla_gan"

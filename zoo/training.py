@@ -115,6 +115,10 @@ class TrainConfig:
             stay float32; float16 adds loss scaling to both optimizers.
         deterministic: TensorFlow's op determinism: the same config gives
             bit-identical weights, at some cost in speed.
+        init_from: a catalogue name or preset folder (`zoo.load`) whose
+            weights a new run starts from (fine-tuning); the model takes the
+            preset's constructor arguments, which `model_kwargs` may
+            override. `None` starts from random weights.
     """
 
     model: str = "dcgan"
@@ -142,6 +146,7 @@ class TrainConfig:
     tpu: str | None = None
     mixed_precision: str | None = None
     deterministic: bool = False
+    init_from: str | None = None
 
     def __post_init__(self):
         self._resolve_defaults()
@@ -227,7 +232,7 @@ def _say(message):
 
 def build_model(config, info):
     """Builds the model of `config` for a dataset described by `info`."""
-    kwargs = dict(config.model_kwargs)
+    kwargs = {**_preset_arguments(config), **config.model_kwargs}
     image_shape = tuple(kwargs.pop("image_shape", info.sample_shape))
     if image_shape != tuple(info.sample_shape):
         raise ZooError(
@@ -239,6 +244,50 @@ def build_model(config, info):
         _check_labels(config, kwargs.get("num_classes"), info)
         kwargs.setdefault("num_classes", info.num_classes)
     return registry.build(config.model, image_shape=image_shape, **kwargs)
+
+
+def _preset_arguments(config):
+    """The constructor arguments of `config.init_from`'s preset (none without one)."""
+    if not config.init_from:
+        return {}
+    from zoo import presets, pretrained  # The catalogue loads models through this module.
+
+    folder = pretrained.resolve(config.init_from)
+    family = presets.read_card(folder).get("family")
+    if family != config.model:
+        raise ZooError(
+            f"--init_from={config.init_from} is a {family}, not a {config.model}; pass "
+            f"--model={family} (or drop --model)"
+        )
+    stored = json.loads((folder / presets.CONFIG_FILE).read_text())["config"]
+    # The run's own seed keys its noise; the name is the run's.
+    return {k: v for k, v in stored.items() if k not in ("name", "seed")}
+
+
+def initialize_from_preset(model, name_or_folder):
+    """Copies a preset's network weights into `model` (a new run's first state).
+
+    Raises:
+        ZooError: a preset whose networks do not fit the model.
+    """
+    from zoo import pretrained
+
+    preset = pretrained.load(name_or_folder)
+    for network in ("generator", "discriminator", "ema_generator"):
+        target = getattr(model, network, None)
+        source = getattr(preset, network, None) or (
+            preset.sampling_generator if network == "ema_generator" else None
+        )
+        if target is None or source is None:
+            continue
+        try:
+            target.set_weights(source.get_weights())
+        except ValueError as e:
+            raise ZooError(
+                f"--init_from={name_or_folder}: its {network} does not fit the model "
+                f"({str(e).splitlines()[0][:100]}); drop the --model_kwargs that change the "
+                f"architecture"
+            ) from None
 
 
 def _check_labels(config, num_classes, info):
@@ -501,6 +550,9 @@ def run_training(config):
     manager = _checkpoint_manager(model, output_dir, config.keep_checkpoints, forget=chief)
     source = manager if chief else _checkpoint_manager(model, workdir, 1, forget=False)
     restored = restore_latest(source.checkpoint, source)
+    if not restored and config.init_from:
+        initialize_from_preset(model, config.init_from)
+        _say(f"starting from the weights of {config.init_from}")
     # Checkpoints hold the optimizers' rates too; the config's (possibly
     # changed on this resume) win.
     apply_learning_rates(model, config)

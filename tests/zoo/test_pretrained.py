@@ -242,3 +242,63 @@ def test_shipped_entry_loads_verified_with_its_card_and_samples_deterministicall
     images = gan.generate(4, seed=0)
     assert images.shape == (4, *card["image_shape"])
     np.testing.assert_array_equal(images, gan.generate(4, seed=0))
+
+
+# ------------------------------------------------------------ fine-tuning: --init_from
+
+
+def _points_preset(folder):
+    gan = _trained("vanilla_gan")
+    return gan, zoo.save_preset(gan, folder, card={"dataset": "ring8"})
+
+
+def _points_config(workdir, **overrides):
+    from zoo import training
+
+    settings = dict(
+        model="vanilla_gan", dataset="ring8", workdir=str(workdir), steps=1, batch_size=8,
+        seed=5, sample_every=1, checkpoint_every=1, log_every=1, num_samples=4,
+    )  # fmt: skip
+    return training.TrainConfig(**{**settings, **overrides})
+
+
+def test_init_from_builds_the_preset_architecture_and_starts_from_its_samples(tmp_path):
+    from zoo import data, training
+
+    preset, folder = _points_preset(tmp_path / "preset")
+    config = _points_config(tmp_path / "run", init_from=str(folder))
+    _, info = data.load_dataset("ring8", batch_size=8)
+
+    model = training.build_model(config, info)
+    training.initialize_from_preset(model, str(folder))
+
+    assert model.get_config()["hidden_dims"] == preset.get_config()["hidden_dims"]
+    assert model.ema_decay == preset.ema_decay
+    np.testing.assert_array_equal(model.generate(6, seed=2), zoo.load(folder).generate(6, seed=2))
+
+
+def test_train_with_init_from_continues_from_the_preset_weights(tmp_path):
+    from zoo import training
+
+    _, folder = _points_preset(tmp_path / "preset")
+    # Learning rates so small that one step leaves the weights where they started.
+    config = _points_config(
+        tmp_path / "run", init_from=str(folder), d_learning_rate=1e-12, g_learning_rate=1e-12
+    )
+
+    model, _ = training.run_training(config)
+
+    start = zoo.load(folder)
+    for a, b in zip(start.generator.weights, model.generator.weights, strict=True):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-6)
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["init_from"] == str(folder)
+
+
+def test_init_from_a_preset_of_another_family_says_which_model_to_pass(tmp_path):
+    from zoo import training
+
+    _, folder = _points_preset(tmp_path / "preset")
+    config = _points_config(tmp_path / "run", model="wgan_gp", init_from=str(folder))
+
+    with pytest.raises(ZooError, match="is a vanilla_gan, not a wgan_gp; pass --model=vanilla_gan"):
+        training.train(config)
