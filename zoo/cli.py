@@ -64,14 +64,22 @@ def quiet_logging():
     tf_logger.propagate = not tf_logger.handlers
 
 
-def run(main):
+def run(main, usage=None):
     """`app.run(main)` where every user error is one line on stderr and exit code 1.
 
     A bad flag (absl prints two lines and exits 1 itself), a stray argument
     (absl prints the whole usage) and a `ZooError` all become
     `<program>: error: <what to do>`. Ctrl-C exits 130 with its message.
+
+    Args:
+        main: the command's function of no arguments.
+        usage: what `--help` prints when the running `__main__` has no
+            docstring of its own (a console script's generated wrapper).
     """
     program = os.path.basename(sys.argv[0])
+    main_module = sys.modules.get("__main__")
+    if usage and main_module is not None and not main_module.__doc__:
+        main_module.__doc__ = usage  # absl's usage text
 
     def fail(message):
         print(f"{program}: error: {message}", file=sys.stderr)
