@@ -136,7 +136,7 @@ def optional(spec):
         try:
             spec(value)
         except _Invalid as e:
-            raise _Invalid(f"{e} or None") from None
+            raise _Invalid(str(e) if "None" in str(e) else f"{e} or None") from None
 
     return check
 
@@ -147,6 +147,19 @@ def _is_sequence(value):
 
 def _positive(value):
     return _is_int(value) and value >= 1
+
+
+class _NoValue:
+    """A value no spec accepts, to make a spec say what it expects."""
+
+
+def describe(spec):
+    """What `spec` accepts, in words (`"a positive integer"`)."""
+    try:
+        spec(_NoValue())
+    except _Invalid as e:
+        return str(e)
+    return "any value"
 
 
 # ---------------------------------------------------------------- checking

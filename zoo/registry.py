@@ -11,6 +11,7 @@ package named `models` is installed to collide with other projects'. The
 families import each other relatively and work under either name.
 """
 
+import dataclasses
 import importlib
 import importlib.util
 import inspect
@@ -143,6 +144,75 @@ def constructor_arguments(cls):
             if explicit and parameter.name != "self" and parameter.name not in names:
                 names.append(parameter.name)
     return names
+
+
+@dataclasses.dataclass(frozen=True)
+class Argument:
+    """One constructor argument of a family, for listings and help.
+
+    Attributes:
+        name: the keyword.
+        default: its default value (`inspect.Parameter.empty` when required).
+        accepts: what it accepts, in words, from the family's argument specs.
+        doc: the first line of its `Args:` entry in the class docstrings.
+    """
+
+    name: str
+    default: object
+    accepts: str
+    doc: str
+
+
+def family_arguments(name):
+    """The constructor arguments of family `name`, the family's own first.
+
+    Returns:
+        list of `Argument`.
+    """
+    cls = get_model_class(name)
+    arguments = importlib.import_module(f"{import_families().__name__}.arguments")
+    specs = arguments.specs_of(cls)
+    defaults, docs = {}, {}
+    for klass in cls.__mro__:
+        if klass is keras.Model or not issubclass(klass, keras.Model):
+            continue
+        if "__init__" in vars(klass):
+            for parameter in inspect.signature(klass.__init__).parameters.values():
+                defaults.setdefault(parameter.name, parameter.default)
+        for key, text in _documented_arguments(klass.__doc__).items():
+            docs.setdefault(key, text)
+    return [
+        Argument(
+            key,
+            defaults.get(key, inspect.Parameter.empty),
+            arguments.describe(specs[key]) if key in specs else "",
+            docs.get(key, ""),
+        )  # fmt: skip
+        for key in constructor_arguments(cls)
+    ]
+
+
+def _documented_arguments(docstring):
+    """`{name: first line}` of a Keras-style docstring's `Args:` section."""
+    lines = inspect.cleandoc(docstring or "").splitlines()
+    found, inside, key = {}, False, None
+    for line in lines:
+        if line.strip() == "Args:":
+            inside = True
+            continue
+        if not inside:
+            continue
+        if line and not line.startswith(" "):
+            break
+        stripped = line.strip()
+        head, _, text = stripped.partition(":")
+        if line.startswith("    ") and not line.startswith("     "):
+            key = head if head.isidentifier() else None  # `**kwargs:` ends the last entry
+            if key:
+                found[key] = text.strip()
+        elif key and stripped:
+            found[key] += " " + stripped  # the entry's continuation lines
+    return found
 
 
 def build(name, /, **kwargs):
