@@ -86,7 +86,8 @@ def bare_step_rate(config, steps):
     with training.dtype_policy(config.mixed_precision):
         model = training.build_model(config, info)
         training.compile_model(model, config)
-    model.enter_phase(model.training_phases(config.batch_size)[-1])
+    if model.capabilities.phases:
+        model.enter_phase(model.training_phases(config.batch_size)[-1])
     count = config.batch_size * model.d_steps
     images = tf.random.stateless_uniform((count, *model.image_shape), (0, 0), -1.0, 1.0)
     labels = tf.range(count) % max(model.num_classes, 1)

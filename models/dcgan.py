@@ -1,21 +1,18 @@
 """DCGAN: Radford et al. 2015, convolutional networks for Goodfellow's game.
 
-The paper changes the networks, not the algorithm, so `DCGAN.train_step` is
-`VanillaGAN.train_step`. Its architecture guidelines (Section 3): strided
+The paper changes the networks, not the algorithm, so DCGAN trains with the
+base's `GAN.train_step` (Algorithm 1). Its architecture guidelines (Section 3): strided
 convolutions instead of pooling, batch norm in both networks (not on the
 generator's output nor the discriminator's input), ReLU in the generator with a
 tanh output, LeakyReLU(0.2) in the discriminator, Adam(2e-4, beta1=0.5).
 """
 
-from zoo.registry import register_model
-
 from . import arguments
-from .base import GAN
+from .base import GAN, register_family
 from .networks import conv_discriminator, conv_generator, growth_plan
-from .vanilla_gan import VanillaGAN
 
 
-@register_model("dcgan")
+@register_family("dcgan")
 class DCGAN(GAN):
     """Deep convolutional GAN for square images of side `start * 2^n`.
 
@@ -65,9 +62,6 @@ class DCGAN(GAN):
         )
         self.base_filters = base_filters
         self.kernel_size = kernel_size
-
-    # Same game as the original GAN; only the networks differ.
-    train_step = VanillaGAN.train_step
 
     def get_config(self):
         return {

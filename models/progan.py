@@ -26,10 +26,10 @@ from keras import ops
 
 from zoo import distribute, losses
 from zoo.errors import ZooError
-from zoo.registry import register_model
+from zoo.phases import TrainingPhase
 
 from . import arguments
-from .base import GAN, TrainingPhase, to_float32
+from .base import GAN, register_family, to_float32
 from .layers import (
     Downsample2D,
     EqualizedConv2D,
@@ -37,6 +37,7 @@ from .layers import (
     MinibatchStdDev,
     PixelNormalization,
     Upsample2D,
+    max_leaky_relu,
 )
 
 START_RESOLUTION = 4
@@ -250,7 +251,7 @@ class ProgressiveDiscriminator(keras.Model):
         self.num_stages = num_stages_for(self.image_shape[0])
         widths = [stage_filters(s, max_filters, filter_base) for s in range(self.num_stages)]
         self.from_rgb = [
-            EqualizedConv2D(w, 1, activation=_leaky_relu, name=f"from_rgb_{resolution_of(s)}")
+            EqualizedConv2D(w, 1, activation=max_leaky_relu, name=f"from_rgb_{resolution_of(s)}")
             for s, w in enumerate(widths)
         ]
         self.blocks = [_last_discriminator_block(widths[0], self.group_size)] + [
@@ -294,23 +295,16 @@ def _name_in_checkpoints(network, layers):
         setattr(network, layer.name, layer)
 
 
-def _leaky_relu(x):
-    # max(x, 0.2x) rather than the LeakyRelu op: after a bias added by hand,
-    # Grappler's remapper tries to fuse Add + LeakyRelu, fails on the gradient
-    # penalty's second-order graph and prints an error line on every trace.
-    return ops.maximum(x, 0.2 * x)
-
-
 def _first_generator_block(width):
     """z -> 4x4: pixel norm, a dense layer to 4x4 maps, a 3x3 conv (Table 2)."""
     return keras.Sequential(
         [
             PixelNormalization(),
             # The paper's gain for this layer: sqrt(2) / 4 per output pixel.
-            EqualizedDense(16 * width, gain=math.sqrt(2) / 4, activation=_leaky_relu),
+            EqualizedDense(16 * width, gain=math.sqrt(2) / 4, activation=max_leaky_relu),
             keras.layers.Reshape((4, 4, width)),  # (B, 4, 4, C)
             PixelNormalization(),
-            EqualizedConv2D(width, 3, activation=_leaky_relu),
+            EqualizedConv2D(width, 3, activation=max_leaky_relu),
             PixelNormalization(),
         ],
         name="block_4",
@@ -321,9 +315,9 @@ def _up_block(width, name):
     return keras.Sequential(
         [
             Upsample2D(),
-            EqualizedConv2D(width, 3, activation=_leaky_relu),
+            EqualizedConv2D(width, 3, activation=max_leaky_relu),
             PixelNormalization(),
-            EqualizedConv2D(width, 3, activation=_leaky_relu),
+            EqualizedConv2D(width, 3, activation=max_leaky_relu),
             PixelNormalization(),
         ],
         name=name,
@@ -333,8 +327,8 @@ def _up_block(width, name):
 def _down_block(width, next_width, name):
     return keras.Sequential(
         [
-            EqualizedConv2D(width, 3, activation=_leaky_relu),
-            EqualizedConv2D(next_width, 3, activation=_leaky_relu),
+            EqualizedConv2D(width, 3, activation=max_leaky_relu),
+            EqualizedConv2D(next_width, 3, activation=max_leaky_relu),
             Downsample2D(),
         ],
         name=name,
@@ -346,9 +340,9 @@ def _last_discriminator_block(width, group_size):
     return keras.Sequential(
         [
             MinibatchStdDev(group_size),
-            EqualizedConv2D(width, 3, activation=_leaky_relu),
+            EqualizedConv2D(width, 3, activation=max_leaky_relu),
             keras.layers.Flatten(),
-            EqualizedDense(width, activation=_leaky_relu),
+            EqualizedDense(width, activation=max_leaky_relu),
             EqualizedDense(1, gain=1.0),
         ],
         name="block_4",
@@ -359,21 +353,19 @@ def _last_discriminator_block(width, group_size):
 
 
 class _Growth:
-    """Python-side growth state, kept out of Keras' attribute tracking.
+    """Which phase the training loop runs, kept out of Keras' attribute tracking.
 
-    `windows` come from `training_phases`; without them (a plain `fit` on
-    full-size images) every step trains the final stage at alpha 1.
-    `step_inputs` is the `(stage, alpha)` of the step being traced.
+    `phase` is the loop's current `TrainingPhase` (`enter_phase`); without one
+    (a plain `fit` on full-size images) every step trains the final stage at
+    alpha 1. `train_functions` caches Keras' traced step per resolution.
     """
 
-    def __init__(self, num_stages):
-        self.windows = {}
-        self.step_inputs = (num_stages - 1, None)
-        self.resolution = None  # of the current phase, from `enter_phase`
-        self.train_functions = {}  # resolution -> Keras' traced train function
+    def __init__(self):
+        self.phase = None
+        self.train_functions = {}
 
 
-@register_model("progan")
+@register_family("progan")
 class ProGAN(GAN):
     """Progressive growing of GANs, from 4x4 to `image_shape`.
 
@@ -404,7 +396,7 @@ class ProGAN(GAN):
         ema_decay: generator EMA used for samples and export. Defaults to `0.999`.
         penalty_every: the gradient penalty runs on every n-th critic step,
             n times as strong (`GAN`). Defaults to `4`.
-        **kwargs: other `GAN` arguments (`d_steps`, `seed`, `name`, ...).
+        **kwargs: other `GAN` arguments (`seed`, `name`, ...); `d_steps` must stay 1.
 
     Example:
         >>> gan = zoo.build("progan", image_shape=(32, 32, 1))
@@ -443,6 +435,10 @@ class ProGAN(GAN):
         image_shape = tuple(int(d) for d in image_shape)
         if len(image_shape) != 3 or image_shape[0] != image_shape[1]:
             raise ZooError(f"ProGAN makes square images (R, R, C), got image_shape={image_shape}")
+        if kwargs.get("d_steps", 1) != 1:
+            # The official code alternates one critic and one generator step (its
+            # n_critic is 1); a phase's images are counted in those steps.
+            raise ZooError("ProGAN takes one critic step per generator step; drop d_steps")
         num_stages = num_stages_for(image_shape[0])
         if stage_batch_sizes is not None and len(stage_batch_sizes) != num_stages:
             raise ZooError(
@@ -465,7 +461,7 @@ class ProGAN(GAN):
         self.drift_weight = float(drift_weight)
         self.group_size = int(group_size)
         self.num_stages = num_stages
-        self._growth = _Growth(num_stages)
+        self._growth = _Growth()
 
     def get_config(self):
         return {
@@ -492,21 +488,27 @@ class ProGAN(GAN):
 
     # ---------------------------------------------------------- schedule
 
+    @property
+    def capabilities(self):
+        """Grows through phases (`training_phases`)."""
+        return dataclasses.replace(super().capabilities, phases=True)
+
     def training_phases(self, batch_size):
+        """The run's phases (`growth_phases`): a pure function of the constructor's
+        arguments and the run's batch, which sizes every stage without `stage_batch_sizes`."""
         batches = self.stage_batch_sizes or (int(batch_size),) * self.num_stages
-        phases = growth_phases(self.num_stages, self.images_per_phase, batches)
-        self._growth.windows = stage_windows(phases)
-        return phases
+        return growth_phases(self.num_stages, self.images_per_phase, batches)
 
     def enter_phase(self, phase):
-        self._growth.resolution = phase.image_size
+        """The training loop's phase from now on: its resolution picks the traced step."""
+        self._growth.phase = phase
 
     def make_train_function(self, force=False):
         # One traced step per resolution: Keras keeps one function and, shown
         # a second image shape, relaxes it to None, but the stage must be
         # static. A stage's fade-in and stable phases share their function.
         functions = self._growth.train_functions
-        key = self._growth.resolution
+        key = None if self._growth.phase is None else self._growth.phase.image_size
         if key not in functions or force:
             self.train_function = None
             super().make_train_function(force=True)
@@ -564,14 +566,34 @@ class ProGAN(GAN):
 
     # ---------------------------------------------------------- training
 
-    def generate_images(self, latents, labels=None, training=False, generator=None):
-        stage, alpha = self._growth.step_inputs
+    def generate_images(
+        self, latents, labels=None, training=False, generator=None, stage=None, alpha=None
+    ):
+        """Images of `stage` (default: the final one), faded in by `alpha` (`None`: none)."""
+        stage = self.num_stages - 1 if stage is None else stage
         generator = generator or self.generator
         return to_float32(generator(latents, stage=stage, alpha=alpha, training=training))
 
-    def discriminate(self, samples, labels=None, training=False):
-        stage, alpha = self._growth.step_inputs
+    def discriminate(self, samples, labels=None, training=False, stage=None, alpha=None):
+        """Scores at `stage` (default: the final one), faded in by `alpha` (`None`: none)."""
+        stage = self.num_stages - 1 if stage is None else stage
         return to_float32(self.discriminator(samples, stage=stage, alpha=alpha, training=training))
+
+    def step_schedule(self, resolution, step):
+        """`(stage, alpha)` of a training step on images of side `resolution`.
+
+        The stage is static (one traced step per resolution); alpha is a tensor
+        of the step inside the stage's fade-in window, or `None` outside a
+        phased run (a plain `fit`) and where the stage has no fade-in.
+        """
+        stage = num_stages_for(resolution) - 1
+        phase = self._growth.phase
+        if phase is None:
+            return stage, None
+        window = stage_windows(self.training_phases(phase.batch_size)).get(stage)
+        if window is None or not window.fade_steps:
+            return stage, None
+        return schedule_at(step, window)
 
     def train_step(self, data):
         real_images = data[0] if isinstance(data, (tuple, list)) else data
@@ -580,14 +602,8 @@ class ProGAN(GAN):
                 "ProGAN trains one resolution per traced step: call enter_phase(phase) before "
                 "fitting on images of another size (zoo.training does)"
             )
-        stage = num_stages_for(real_images.shape[1]) - 1
-        window = self._growth.windows.get(stage)
-        alpha = None
-        if window is not None and window.fade_steps:
-            _, alpha = schedule_at(self.g_optimizer.iterations, window)
-        # Static stage, dynamic alpha: what generate_images and discriminate
-        # (also inside the base's penalties) run at during this step.
-        self._growth.step_inputs = (stage, alpha)
+        stage, alpha = self.step_schedule(real_images.shape[1], self.g_optimizer.iterations)
+        at = {"stage": stage, "alpha": alpha}  # every network call of this step runs there
         # The same on every replica: functions of the synchronized step count.
         distribute.assign_state(
             [(self.generator.stage, stage), (self.generator.alpha, 1.0 if alpha is None else alpha)]
@@ -597,25 +613,29 @@ class ProGAN(GAN):
         batch_size = ops.shape(real_images)[0]
 
         # Discriminator (critic) update: WGAN-GP plus the drift term.
-        fake_images = self.generate_images(self.sample_latents(batch_size), training=True)
+        fake_images = self.generate_images(self.sample_latents(batch_size), training=True, **at)
         with tf.GradientTape() as tape:
-            real_logits = self.discriminate(real_images, training=True)
-            fake_logits = self.discriminate(fake_images, training=True)
-            d_penalty = self.discriminator_penalty(real_images, None, fake_images, None)
+            real_logits = self.discriminate(real_images, training=True, **at)
+            fake_logits = self.discriminate(fake_images, training=True, **at)
+            d_penalty = self.penalties(
+                lambda samples, labels: self.discriminate(samples, training=True, **at),
+                (real_images, None), (fake_images, None), self.d_optimizer.iterations, self.noise,
+            )  # fmt: skip
             d_penalty += self.drift_weight * losses.drift_penalty(real_logits)
             d_loss = self.d_loss_fn(real_logits, fake_logits) + d_penalty
-        self.minimize(self.d_optimizer, tape, d_loss, self.discriminator)
+        distribute.minimize(self.d_optimizer, tape, d_loss, self.discriminator)
 
         # Generator update, on fresh noise.
         with tf.GradientTape() as tape:
-            fake_images = self.generate_images(self.sample_latents(batch_size), training=True)
-            g_loss = self.g_loss_fn(self.discriminate(fake_images, training=True))
-        self.minimize(self.g_optimizer, tape, g_loss, self.generator)
+            fake_images = self.generate_images(self.sample_latents(batch_size), training=True, **at)
+            g_loss = self.g_loss_fn(self.discriminate(fake_images, training=True, **at))
+        distribute.minimize(self.g_optimizer, tape, g_loss, self.generator)
         self.update_ema()
-        self._growth.step_inputs = (self.num_stages - 1, None)
 
         return self.update_metrics(
-            d_loss=d_loss, g_loss=g_loss, d_real=self.discriminator_score(real_logits),
-            d_fake=self.discriminator_score(fake_logits), d_penalty=d_penalty,
+            d_loss=d_loss, g_loss=g_loss,
+            d_real=losses.discriminator_score(self.adversarial_loss, real_logits),
+            d_fake=losses.discriminator_score(self.adversarial_loss, fake_logits),
+            d_penalty=d_penalty,
             stage=ops.cast(stage, "float32"), alpha=1.0 if alpha is None else alpha,
         )  # fmt: skip

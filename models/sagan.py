@@ -8,18 +8,17 @@ conditional batch norm in the generator and a projection discriminator
 `train.py` passes the dataset's classes (`class_conditional`).
 """
 
+import dataclasses
 import math
 
 import keras
 import tensorflow as tf
 
 from zoo.errors import ZooError
-from zoo.registry import register_model
 
 from . import arguments, layers
-from .base import GAN
+from .base import GAN, register_family
 from .networks import growth_plan
-from .vanilla_gan import VanillaGAN
 
 # Miyato et al. 2018's and SAGAN's discriminators use LeakyReLU(0.1) in the
 # plain CNN; the residual networks use ReLU.
@@ -177,7 +176,7 @@ class GlobalSumPooling2D(keras.layers.Layer):
         return (input_shape[0], input_shape[-1])
 
 
-@register_model("sagan")
+@register_family("sagan")
 class SAGAN(GAN):
     """Self-attention GAN, class-conditional when `num_classes > 0`.
 
@@ -301,6 +300,11 @@ class SAGAN(GAN):
     def begin_generator_update(self):
         layers.advance_spectral_norms(self.generator)
 
+    @property
+    def capabilities(self):
+        """Attention maps, when it has an attention layer (`attention_side > 0`)."""
+        return dataclasses.replace(super().capabilities, attention_maps=bool(self.attention_side))
+
     def attention_maps(self, latents, labels=None):
         """The sampling generator's images and its attention maps.
 
@@ -327,8 +331,6 @@ class SAGAN(GAN):
         return images, weights
 
     # One discriminator and one generator update per batch, as the original
-    # GAN's step; the spectral norms advance in the hooks above.
-    train_step = VanillaGAN.train_step
 
 
 def _inner_sides(image_side, start_size):

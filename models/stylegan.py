@@ -12,18 +12,18 @@ one Keras model whose parts the family reaches by name, so the base's EMA
 copy, checkpoints and exports need no StyleGAN special case.
 """
 
+import dataclasses
 import math
 
 import keras
 import tensorflow as tf
 from keras import ops
 
-from zoo import distribute
+from zoo import distribute, losses
 from zoo.errors import ZooError
-from zoo.registry import register_model
 
 from . import arguments, stylegan_networks
-from .base import GAN, to_float32
+from .base import GAN, register_family, split_real_batches, to_float32
 from .layers import NoiseInjection
 
 
@@ -65,7 +65,7 @@ def stylegan_generator(mapping, synthesis, latent_dim, num_ws):
     return keras.Model(latents, synthesis(ws), name="generator")
 
 
-@register_model("stylegan")
+@register_family("stylegan")
 class StyleGAN(GAN):
     """StyleGAN2 (or StyleGAN with `modulation="adain"`) for square images.
 
@@ -213,15 +213,18 @@ class StyleGAN(GAN):
             c = interval / (interval + 1) if interval > 1 else 1.0
             return keras.optimizers.Adam(0.0025 * c, beta_1=0.0, beta_2=0.99**c, epsilon=1e-8)
 
-        lazy_r1 = self.penalty_every if self.r1_gamma else 1
+        lazy_r1 = self.penalties.every if self.penalties.r1_gamma else 1
         lazy_pl = self.pl_every if self.pl_weight else 1
         return adam(lazy_r1), adam(lazy_pl)
 
     # ------------------------------------------------- the generator's parts
 
     @property
-    def style_shape(self):
-        return (self.num_ws, self.w_dim)
+    def capabilities(self):
+        """Per-layer styles `(num_ws, w_dim)` and the truncation trick."""
+        return dataclasses.replace(
+            super().capabilities, styles=(self.num_ws, self.w_dim), truncation=True
+        )
 
     def mapping_network(self, generator=None):
         """z -> w of `generator` (default: the trained one)."""
@@ -257,24 +260,52 @@ class StyleGAN(GAN):
         return ops.where(layer < truncation_cutoff, truncated, ws)
 
     def synthesize(self, ws, generator=None, training=False):
-        """Images from per-layer ws.
+        """The style interface's second half: per-layer ws `(B, num_ws, w_dim)` -> images.
 
         The synthesis network's output is linear, as in StyleGAN: the
         discriminator sees it raw in training; samples (`training=False`) are
-        clipped to the zoo's [-1, 1].
+        clipped to the zoo's [-1, 1]. `generator` defaults to the one the mode
+        uses: the trained one in training, `sampling_generator` otherwise.
         """
+        generator = self._network(generator, training)
         images = to_float32(self.synthesis_network(generator)(ws, training=training))
         return images if training else ops.clip(images, -1.0, 1.0)
+
+    def styles(
+        self, latents, labels=None, truncation_psi=1.0, truncation_cutoff=None, generator=None,
+        training=False,
+    ):  # fmt: skip
+        """The style interface's first half: z -> ws `(B, num_ws, w_dim)`, truncated.
+
+        Sampling, the export's `mapping` and `generate` signatures and every
+        drawing compose `synthesize(styles(z, ...))`.
+
+        Args:
+            latents: z `(B, latent_dim)`.
+            labels: unused (StyleGAN is unconditional here); part of the interface.
+            truncation_psi: pulls w towards `w_avg`: 1 leaves it, 0 gives `w_avg`.
+            truncation_cutoff: truncate only the first layers (coarse styles).
+            generator: whose mapping; defaults to the one the mode uses (the
+                trained one in training, `sampling_generator` otherwise).
+            training: the mapping network's mode.
+        """
+        generator = self._network(generator, training)
+        ws = self.mapping(latents, generator, training)
+        # A tensor psi (the export's) always truncates; psi = 1 is the identity.
+        if tf.is_tensor(truncation_psi) or truncation_psi != 1.0 or truncation_cutoff is not None:
+            ws = self.truncate(ws, truncation_psi, truncation_cutoff, generator)
+        return ws
+
+    def _network(self, generator, training):
+        return generator or (self.generator if training else self.sampling_generator)
 
     def generate_images(
         self, latents, labels=None, training=False, generator=None, truncation_psi=1.0,
         truncation_cutoff=None,
     ):  # fmt: skip
-        """z -> ws -> (truncated) ws -> images, with `generator`'s parts."""
-        ws = self.mapping(latents, generator, training)
-        # A tensor psi (the export's) always truncates; psi = 1 is the identity.
-        if tf.is_tensor(truncation_psi) or truncation_psi != 1.0 or truncation_cutoff is not None:
-            ws = self.truncate(ws, truncation_psi, truncation_cutoff, generator)
+        """z -> ws -> (truncated) ws -> images, with `generator`'s parts (the trained one's)."""
+        generator = generator or self.generator
+        ws = self.styles(latents, labels, truncation_psi, truncation_cutoff, generator, training)
         return self.synthesize(ws, generator, training)
 
     def call(self, inputs, training=False, truncation_psi=1.0, truncation_cutoff=None):
@@ -282,11 +313,6 @@ class StyleGAN(GAN):
         return self.generate_images(
             inputs, None, training, self.sampling_generator, truncation_psi, truncation_cutoff
         )
-
-    def progress_pictures(self, latents):
-        """Beside each grid: the same latents at psi 1, 0.7, 0.5 and 0 (`w_avg`)."""
-        rows = [self(latents, truncation_psi=psi) for psi in (1.0, 0.7, 0.5, 0.0)]
-        return {"truncation": ops.concatenate(rows, axis=0)}
 
     # --------------------------------------------------------------- training
 
@@ -326,23 +352,12 @@ class StyleGAN(GAN):
         gradients = ops.cast(inner.gradient(projected, ws), "float32")  # (B, num_ws, w_dim)
         return ops.sqrt(ops.mean(ops.sum(ops.square(gradients), axis=2), axis=1))
 
-    def path_length_penalty(self, batch_size):
-        """StyleGAN2's path-length regularizer (Section 3.2) and the new `pl_mean`.
-
-        `|J_w^T y|` (`path_lengths`) should stay constant: the penalty is the
-        squared deviation from its running mean. Runs on half the batch, as
-        NVIDIA's `pl_batch_shrink`.
-        """
-        lengths = self.path_lengths(ops.maximum(batch_size // 2, 1))
-        pl_mean = self._next_pl_mean(lengths)
-        return ops.mean(ops.square(lengths - ops.stop_gradient(pl_mean))), pl_mean
-
     def _next_pl_mean(self, lengths):
         mean_length = distribute.replica_mean(ops.mean(lengths))
         return self.pl_mean + self.pl_decay * (mean_length - self.pl_mean)
 
     def train_step(self, data):
-        ((real_images, _),) = self.split_real_batches(data)
+        ((real_images, _),) = split_real_batches(data, 1, self.conditional)
         batch_size = ops.shape(real_images)[0]
 
         # Discriminator: non-saturating loss, R1 on reals every `penalty_every` steps.
@@ -352,7 +367,7 @@ class StyleGAN(GAN):
             fake_logits = self.discriminate(fake_images, training=True)
             d_penalty = self.discriminator_penalty(real_images, None, fake_images, None)
             d_loss = self.d_loss_fn(real_logits, fake_logits) + d_penalty
-        self.minimize(self.d_optimizer, tape, d_loss, self.discriminator)
+        distribute.minimize(self.d_optimizer, tape, d_loss, self.discriminator)
 
         # Generator; w_avg follows the ws of its steps only.
         with tf.GradientTape() as tape:
@@ -360,20 +375,29 @@ class StyleGAN(GAN):
             g_loss = self.g_loss_fn(
                 self.discriminate(self.synthesize(ws, training=True), training=True)
             )
-            g_penalty = self._lazy_path_length(batch_size)
+            g_penalty = self.path_length_penalty(batch_size)
             g_total = g_loss + g_penalty
-        self.minimize(self.g_optimizer, tape, g_total, self.generator)
+        distribute.minimize(self.g_optimizer, tape, g_total, self.generator)
         self.generator.get_layer("w_avg").track(w, self.w_avg_beta)
         self.update_ema()
 
         return self.update_metrics(
-            d_loss=d_loss, g_loss=g_loss, d_real=self.discriminator_score(real_logits),
-            d_fake=self.discriminator_score(fake_logits), d_penalty=d_penalty,
+            d_loss=d_loss, g_loss=g_loss,
+            d_real=losses.discriminator_score(self.adversarial_loss, real_logits),
+            d_fake=losses.discriminator_score(self.adversarial_loss, fake_logits),
+            d_penalty=d_penalty,
             pl_penalty=g_penalty, pl_mean=self.pl_mean,
         )  # fmt: skip
 
-    def _lazy_path_length(self, batch_size):
-        """`pl_every * pl_weight * penalty` on every `pl_every`-th generator step, else 0."""
+    def path_length_penalty(self, batch_size):
+        """StyleGAN2's path-length regularizer (Section 3.2), lazily, and the new `pl_mean`.
+
+        `|J_w^T y|` (`path_lengths`) should stay constant: the penalty is its
+        squared deviation from the running mean `pl_mean`, on half the batch
+        (NVIDIA's `pl_batch_shrink`). It runs on every `pl_every`-th generator
+        step, `pl_every * pl_weight` times as strong, and is 0 on the others,
+        where `pl_mean` stays.
+        """
         if not self.pl_weight:
             return 0.0
         count = ops.maximum(batch_size // 2, 1)

@@ -1,23 +1,20 @@
 """The original GAN: Goodfellow et al. 2014, with MLP networks.
 
-`VanillaGAN.train_step` is Algorithm 1 of the paper: `d_steps` discriminator
-updates, each on a fresh minibatch of real data and of noise, then one generator
-update. Other families that play this game with other networks or losses
-(DCGAN, WGAN-GP) reuse this `train_step` rather than copy it.
+The algorithm is the paper's Algorithm 1, `GAN.train_step`, which every family
+that plays this game with other networks or losses (DCGAN, WGAN-GP, SAGAN)
+shares; this family adds MLP networks and packing (PacGAN).
 """
 
 import tensorflow as tf
 
-from zoo import losses
 from zoo.errors import ZooError
-from zoo.registry import register_model
 
 from . import arguments
-from .base import GAN
+from .base import GAN, register_family
 from .networks import mlp_discriminator, mlp_generator
 
 
-@register_model("vanilla_gan")
+@register_family("vanilla_gan")
 class VanillaGAN(GAN):
     """Generative adversarial network with multilayer-perceptron networks.
 
@@ -123,43 +120,3 @@ class VanillaGAN(GAN):
                 )
             samples = tf.reshape(samples, (-1, self.packing, *self.image_shape))
         return super().discriminate(samples, labels, training)
-
-    def train_step(self, data):
-        # Discriminator update, k = d_steps times (Algorithm 1's inner loop):
-        # each on its own real minibatch and fresh noise.
-        for real_images, real_labels in self.split_real_batches(data):
-            self.begin_discriminator_update()
-            batch_size = tf.shape(real_images)[0]
-            fake_labels = self.sample_labels(batch_size)
-            fake_images = self.generate_images(
-                self.sample_latents(batch_size), fake_labels, training=True
-            )
-            with tf.GradientTape() as tape:
-                real_logits = self.discriminate(real_images, real_labels, training=True)
-                fake_logits = self.discriminate(fake_images, fake_labels, training=True)
-                d_penalty = self.discriminator_penalty(
-                    real_images, real_labels, fake_images, fake_labels
-                )
-                d_loss = self.d_loss_fn(real_logits, fake_logits) + d_penalty
-            self.minimize(self.d_optimizer, tape, d_loss, self.discriminator)
-            if self.clip_value:
-                # The original WGAN clips after every critic update.
-                losses.clip_weights(self.discriminator.trainable_variables, self.clip_value)
-
-        # Generator update, on fresh noise.
-        self.begin_generator_update()
-        fake_labels = self.sample_labels(batch_size)
-        latents = self.sample_latents(batch_size)
-        with tf.GradientTape() as tape:
-            fake_images = self.generate_images(latents, fake_labels, training=True)
-            g_loss = self.g_loss_fn(self.discriminate(fake_images, fake_labels, training=True))
-        self.minimize(self.g_optimizer, tape, g_loss, self.generator)
-        self.update_ema()
-
-        return self.update_metrics(
-            d_loss=d_loss,
-            g_loss=g_loss,
-            d_real=self.discriminator_score(real_logits),
-            d_fake=self.discriminator_score(fake_logits),
-            d_penalty=d_penalty,
-        )

@@ -1,7 +1,7 @@
 """WGAN-GP: Gulrajani et al. 2017, the Wasserstein GAN with a gradient penalty.
 
-The algorithm is Goodfellow's loop with other settings, so `WGANGP.train_step`
-is `VanillaGAN.train_step`; what makes it WGAN-GP are the defaults (Algorithm 1
+The algorithm is Goodfellow's loop with other settings, so WGAN-GP trains with
+the base's `GAN.train_step`; what makes it WGAN-GP are the defaults (Algorithm 1
 of the paper): the Wasserstein loss, `n_critic = 5` critic updates per
 generator update, the gradient penalty with `lambda = 10` instead of weight
 clipping, and Adam(1e-4, beta1=0, beta2=0.9). The critic has no batch norm
@@ -12,10 +12,9 @@ would couple to the rest of the batch.
 import keras
 
 from zoo.errors import ZooError
-from zoo.registry import register_model
 
 from . import arguments
-from .base import GAN
+from .base import GAN, register_family
 from .networks import (
     conv_critic,
     conv_generator,
@@ -23,10 +22,9 @@ from .networks import (
     mlp_discriminator,
     mlp_generator,
 )
-from .vanilla_gan import VanillaGAN
 
 
-@register_model("wgan_gp")
+@register_family("wgan_gp")
 class WGANGP(GAN):
     """Wasserstein GAN with gradient penalty, on images or on 2-D points.
 
@@ -114,9 +112,6 @@ class WGANGP(GAN):
         self.kernel_size = kernel_size
         self.layer_norm = bool(layer_norm)
         self.hidden_dims = hidden_dims
-
-    # Goodfellow's loop; the penalty and n_critic come from the base's settings.
-    train_step = VanillaGAN.train_step
 
     def default_optimizers(self):
         # Algorithm 1: alpha = 1e-4, beta1 = 0, beta2 = 0.9 for both players.

@@ -7,7 +7,7 @@ from PIL import Image
 
 import models
 from tests.helpers import assert_one_line_error, run_script
-from zoo import data, extractors, latents, pictures
+from zoo import data, drawing, extractors, latents, pictures
 from zoo.errors import ZooError
 
 SIDE = 16
@@ -181,7 +181,7 @@ def test_generate_interpolate_writes_a_strip_and_a_gif(saved, tmp_path):
 
     assert result.returncode == 0, result.stderr
     z = _seed_latents((5, 9), 8)
-    walk = latents.interpolate(gans["sagan"], z[0], z[1], 5, label=1)  # slerp in z
+    walk = drawing.interpolate(gans["sagan"], z[0], z[1], 5, label=1)  # slerp in z
     np.testing.assert_allclose(
         _png(output).astype(int),
         pictures.image_strip(pictures.to_images(walk)).astype(int),
@@ -383,7 +383,7 @@ def test_generate_attribute_walks_or_fails_in_one_line(saved, tmp_path):
         ("dcgan", ["--mode=style_mix"], "DCGAN has no style space"),
         ("dcgan", ["--mode=truncation"], "DCGAN has no truncation trick"),
         ("sagan", ["--mode=attribute", "--from_class=0", "--to_class=1"],
-         "their class is a label: use --label"),
+         "their class is a label, not a direction"),
         ("dcgan", ["--mode=attribute", "--from_class=Shirt"], "needs --from_class and --to_class"),
         ("dcgan", ["--mode=attribute", "--from_class=Shirt", "--to_class=hat"],
          "--to_class='hat' is no Fashion-MNIST class"),

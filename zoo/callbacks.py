@@ -13,7 +13,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo import data
+from zoo import data, drawing
 from zoo.pictures import image_grid, samples_picture, write_png
 
 
@@ -62,10 +62,10 @@ class SampleGrid(keras.callbacks.Callback):
         )
         path = self.directory / f"step_{step:07d}.png"
         self._publish("samples", path, picture, step)
-        # What a family shows beside its samples (ProGAN's fade-in): one row
-        # per picture of its first latents.
+        # What a family shows beside its samples (StyleGAN's truncation,
+        # ProGAN's fade-in): one row per picture of its first latents.
         latents = self.latents[:PROGRESS_LATENTS]
-        for name, images in self.model.progress_pictures(latents).items():
+        for name, images in drawing.progress_pictures(self.model, latents).items():
             grid = image_grid(data.to_uint8(images).numpy(), num_rows=len(images) // len(latents))
             self._publish(name, self.directory / f"{name}_step_{step:07d}.png", grid, step)
         return path

@@ -165,6 +165,24 @@ def replica_scale():
     return 1.0 / num_replicas()
 
 
+def minimize(optimizer, tape, loss, network):
+    """One optimizer step on `network`'s trainable weights, under any strategy.
+
+    `loss` is this replica's mean over its share of the batch. The optimizer
+    sums the replicas' gradients, so each is scaled by `1 / replicas`: the step
+    is the global batch's. With a `keras.optimizers.LossScaleOptimizer`
+    (float16) the backward pass starts from the loss scale, which keeps small
+    gradients from flushing to zero, and the optimizer unscales them (and
+    skips the step and lowers the scale when they overflow).
+    """
+    variables = network.trainable_variables
+    seed = optimizer.scale_loss(tf.constant(replica_scale(), tf.float32))
+    gradients = tape.gradient(loss, variables, output_gradients=tf.cast(seed, loss.dtype))
+    # Blocks a growing network does not use yet get no gradient.
+    pairs = [(g, v) for g, v in zip(gradients, variables, strict=True) if g is not None]
+    optimizer.apply_gradients(pairs)
+
+
 def replica_mean(value):
     """The mean of `value` over the replicas (the value itself without any)."""
     context = _replica_context()

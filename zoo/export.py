@@ -24,7 +24,7 @@ signatures:
   (plus `label` int32 `[]`) -> the images along the slerp between the two
   latents (`zoo.latents.interpolation_path`) and those latents.
 
-Families steered by per-layer styles (StyleGAN: `GAN.style_shape` is
+Families steered by per-layer styles (StyleGAN: `GAN.capabilities.styles` is
 `(num_ws, w_dim)`) get two more, so a server can mix styles:
 
 - `mapping`: `latents` float32 `[B, latent_dim]`, `truncation_psi` float32
@@ -43,7 +43,6 @@ in place; if that rename fails, the old one is put back.
 """
 
 import datetime
-import inspect
 import json
 import os
 import pathlib
@@ -71,14 +70,9 @@ _NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 # ------------------------------------------------------------- signatures
 
 
-def supports_truncation(model):
-    """Whether the model's `call` takes a `truncation_psi` keyword (StyleGAN)."""
-    return "truncation_psi" in inspect.signature(model.call).parameters
-
-
 def signature_names(model):
     """The names of the export's signatures for `model`."""
-    styles = getattr(model, "style_shape", None) is not None
+    styles = model.capabilities.styles is not None
     return SIGNATURES + (("mapping", "synthesis") if styles else ())
 
 
@@ -113,7 +107,7 @@ class ServingModule(tf.Module):
         # A plain function, not the model: the module must not track it.
         self._sample = _sampler(model)
         self._latent_dim, self._num_classes = model.latent_dim, model.num_classes
-        self._conditional, self._truncation = model.conditional, supports_truncation(model)
+        self._conditional, self._truncation = model.conditional, model.capabilities.truncation
 
         latent_dim = model.latent_dim
         labels = [tf.TensorSpec([None], tf.int32, name="labels")] if self._conditional else []
@@ -143,9 +137,8 @@ class ServingModule(tf.Module):
             + label,
         )
         self.signature_names = signature_names(model)
-        style_shape = getattr(model, "style_shape", None)
-        if style_shape is not None:
-            self._add_style_signatures(model, latent_dim, *style_shape)
+        if model.capabilities.styles is not None:
+            self._add_style_signatures(model, latent_dim, *model.capabilities.styles)
         self.model_variables = _captured_variables(
             getattr(self, name) for name in self.signature_names
         )
@@ -160,10 +153,8 @@ class ServingModule(tf.Module):
                 tf.debugging.assert_all_finite(truncation_psi, "truncation_psi must be finite")
             )
             with tf.control_dependencies(checks):
-                ws = model.mapping(tf.identity(latents_in), generator)
-                return {
-                    "ws": tf.cast(model.truncate(ws, truncation_psi, None, generator), tf.float32)
-                }
+                ws = model.styles(tf.identity(latents_in), None, truncation_psi, None, generator)
+                return {"ws": tf.cast(ws, tf.float32)}
 
         def synthesis(ws):
             with tf.control_dependencies(_check_shape("ws", ws, [None, num_ws, w_dim])):
@@ -326,9 +317,9 @@ def model_card(
         "evaluation": evaluation,
         "source": source,
         "signatures": list(signature_names(model)),
-        "truncation": supports_truncation(model),
+        "truncation": model.capabilities.truncation,
         # ProGAN: the stage reached (the export serves it, at the final size).
-        "progress": model.progress_summary(),
+        "progress": model.progress_summary() if model.capabilities.phases else {},
         "exported_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
     }

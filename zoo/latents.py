@@ -215,47 +215,6 @@ def interpolation_path(start, end, num_steps):
     return slerp(start, end, tf.linspace(0.0, 1.0, num_steps))
 
 
-def interpolate(model, start, end, num_steps, label=None):
-    """Images along the spherical interpolation between two latents.
-
-    The Keras-side twin of the export's `interpolate` signature: the same path
-    through the same model gives the same images.
-
-    Args:
-        model: a zoo GAN.
-        start: latent `(latent_dim,)` at the first image.
-        end: latent `(latent_dim,)` at the last image.
-        num_steps: number of images, at least 2.
-        label: class of every image, for conditional models.
-
-    Returns:
-        numpy float32 `(num_steps, *image_shape)` in [-1, 1].
-
-    Example:
-        >>> z = seeded_latents(0, 2, gan.latent_dim)
-        >>> walk = interpolate(gan, z[0], z[1], 8)
-
-    Raises:
-        ZooError: for latents of the wrong size, fewer than 2 steps, or a
-            missing label on a conditional model.
-    """
-    if int(num_steps) != num_steps or num_steps < 2:
-        raise ZooError(f"num_steps must be an integer >= 2, got {num_steps!r}")
-    for name, latent in (("start", start), ("end", end)):
-        if tuple(tf.convert_to_tensor(latent).shape) != (model.latent_dim,):
-            raise ZooError(
-                f"{name} must have shape ({model.latent_dim},), "
-                f"got {tuple(tf.convert_to_tensor(latent).shape)}"
-            )
-    latents = interpolation_path(start, end, int(num_steps))
-    if not model.conditional:
-        return model(latents).numpy()
-    if label is None:
-        raise ZooError(f"{type(model).__name__} is conditional: pass label=<class id>")
-    labels = tf.fill([int(num_steps)], tf.cast(label, tf.int32))
-    return model((latents, labels)).numpy()
-
-
 def attribute_direction(latents, predicted, from_class, to_class, min_count=5, class_names=None):
     """The latent arithmetic of the lectures: the mean latent of one class minus another's.
 

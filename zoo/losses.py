@@ -5,9 +5,11 @@ losses take `fake_logits`, the discriminator's logits on generated samples.
 The gradient penalties take a `discriminator_fn` that maps a batch of samples to
 logits (a conditional model binds its labels in a lambda) and differentiate it
 with respect to its input; ProGAN's drift penalty takes real logits. Every
-function returns a scalar averaged over the batch, unweighted: the model
-multiplies penalties by their weight.
+function returns a scalar averaged over the batch, unweighted; `Penalties`
+weighs the gradient penalties and schedules them (lazy regularization).
 """
+
+import dataclasses
 
 import keras
 import tensorflow as tf
@@ -257,6 +259,20 @@ def clip_weights(variables, clip_value):
 
 
 # Name -> (discriminator loss, generator loss): what `loss="..."` selects.
+# Losses whose discriminator output is the logit of a probability: D(x) is
+# reported as sigmoid(logit). For the others (Wasserstein, hinge, least
+# squares) the raw output is the meaningful score.
+_PROBABILITY_LOSSES = ("minimax", "non_saturating")
+
+
+def discriminator_score(loss, logits):
+    """The batch mean of D's output as logged: D(x) as a probability for the
+    minimax and non-saturating losses, the raw score for the others."""
+    if loss in _PROBABILITY_LOSSES:
+        return tf.reduce_mean(tf.sigmoid(logits))
+    return tf.reduce_mean(logits)
+
+
 ADVERSARIAL_LOSSES = {
     "minimax": (minimax_discriminator_loss, minimax_generator_loss),
     "non_saturating": (non_saturating_discriminator_loss, non_saturating_generator_loss),
@@ -278,3 +294,108 @@ def get_adversarial_loss(name):
         raise ZooError(
             f"unknown loss {name!r}; valid losses: {', '.join(sorted(ADVERSARIAL_LOSSES))}"
         ) from None
+
+
+@dataclasses.dataclass(frozen=True)
+class Penalties:
+    """The discriminator's gradient penalties with their weights, and their schedule.
+
+    Attributes:
+        gp_weight: weight of WGAN-GP's `gradient_penalty`; `0` turns it off.
+        r1_gamma: weight of `r1_penalty` on real samples; `0` turns it off.
+        r2_gamma: weight of `r2_penalty` on generated samples; `0` turns it off.
+        every: lazy regularization (StyleGAN2, Karras et al. 2020, Section 3.1):
+            the penalties run on every `every`-th discriminator step only,
+            scaled by `every` to keep their strength.
+    """
+
+    gp_weight: float = 0.0
+    r1_gamma: float = 0.0
+    r2_gamma: float = 0.0
+    every: int = 1
+
+    @property
+    def active(self):
+        """The names of the penalties that are on."""
+        weights = {"gp_weight": self.gp_weight, "r1_gamma": self.r1_gamma,
+                   "r2_gamma": self.r2_gamma}  # fmt: skip
+        return [name for name, weight in weights.items() if weight]
+
+    def __call__(self, discriminate, real, fake, d_step, seed):
+        """The weighted sum of the active penalties at discriminator step `d_step`.
+
+        Call it inside the discriminator's tape: the penalties depend on its
+        weights through its input gradients.
+
+        Args:
+            discriminate: `(samples, labels) -> logits` in training mode.
+            real: `(images, labels)` of the real minibatch (labels may be `None`).
+            fake: `(images, labels)` of the generated minibatch.
+            d_step: the discriminator's update count (a tensor); only a lazy
+                schedule (`every > 1`) reads it.
+            seed: the interpolation weights' seed of `gradient_penalty`.
+
+        Returns:
+            A scalar: `every` times the sum on every `every`-th step, `0` on the
+            others, and `0.0` (a Python float) when no penalty is on.
+        """
+        if not self.active:
+            return 0.0
+        penalty = lambda: self._weighted_sum(discriminate, real, fake, seed)  # noqa: E731
+        if self.every == 1:
+            return penalty()
+        due = tf.equal(d_step % self.every, 0)
+        return tf.cond(due, lambda: self.every * penalty(), lambda: 0.0)
+
+    def _weighted_sum(self, discriminate, real, fake, seed):
+        (real_images, real_labels), (fake_images, fake_labels) = real, fake
+
+        def discriminator_fn(labels):
+            return lambda samples: discriminate(samples, labels)
+
+        total = 0.0
+        if self.gp_weight:
+            # Labels cannot be interpolated; the real ones follow the data.
+            total += self.gp_weight * gradient_penalty(
+                discriminator_fn(real_labels), real_images, fake_images, seed
+            )
+        if self.r1_gamma:
+            total += self.r1_gamma * r1_penalty(discriminator_fn(real_labels), real_images)
+        if self.r2_gamma:
+            total += self.r2_gamma * r2_penalty(discriminator_fn(fake_labels), fake_images)
+        return total
+
+    def check(self, family, loss, clip_value, discriminator_mixes_batch):
+        """Refuses the combinations that make no sense, in one line.
+
+        The weights' types and ranges are checked before (the families'
+        argument specs).
+
+        Args:
+            family: the family's name, for the message.
+            loss: the adversarial loss's name.
+            clip_value: the original WGAN's weight-clipping bound (`0`: off).
+            discriminator_mixes_batch: whether the discriminator uses batch
+                norm, which makes D(x) depend on the whole batch.
+
+        Raises:
+            ZooError: what to change.
+        """
+        if clip_value and loss != "wasserstein":
+            raise ZooError(
+                f"clip_value is the weight clipping of the original WGAN and needs "
+                f"loss='wasserstein', got loss={loss!r}; set loss='wasserstein' or clip_value=0"
+            )
+        if clip_value and self.gp_weight:
+            raise ZooError(
+                "clip_value and gp_weight both keep the critic Lipschitz; use one: "
+                "gp_weight=0 for weight clipping, or clip_value=0 for the gradient penalty"
+            )
+        if self.active and discriminator_mixes_batch:
+            # Gulrajani et al. 2017, Section 4: per-sample input gradients are no
+            # longer D's own once batch norm mixes the batch.
+            raise ZooError(
+                f"{', '.join(self.active)} penalize D's per-sample input gradients, but "
+                f"{family}'s discriminator uses batch norm, which mixes the batch's samples; use "
+                f"a family without batch norm in the discriminator (e.g. wgan_gp, vanilla_gan)"
+            )

@@ -33,6 +33,7 @@ import tensorflow as tf
 from zoo import callbacks as zoo_callbacks
 from zoo import data, distribute, latents, pictures, registry
 from zoo.errors import TrainingInterrupted, ZooError
+from zoo.phases import single_phase
 
 CONFIG_FILE = "config.json"
 MODEL_CONFIG_FILE = "model_config.json"
@@ -649,7 +650,8 @@ class PlannedPhase:
 
 
 def phase_plan(model, config):
-    """The model's `training_phases` laid over the run's `steps`.
+    """The model's phases laid over the run's `steps`: its `training_phases` when it
+    grows (`capabilities.phases`), else one phase (`zoo.phases.single_phase`).
 
     The last phase runs until `steps`; a budget that ends earlier cuts the
     plan there (a ProGAN run that stops before its final resolution).
@@ -657,7 +659,10 @@ def phase_plan(model, config):
     Raises:
         ZooError: a phase boundary off `steps_per_execution`.
     """
-    phases = model.training_phases(config.batch_size)
+    if model.capabilities.phases:
+        phases = model.training_phases(config.batch_size)
+    else:
+        phases = single_phase(config.batch_size)
     plan, start = [], 0
     for index, phase in enumerate(phases):
         last = index == len(phases) - 1
@@ -849,7 +854,8 @@ def _fit(model, plan, start_step, config, run):
                 continue
             first = max(planned.start, start_step)
             dataset = _phase_dataset(config, planned, model.d_steps, first - planned.start)
-            model.enter_phase(planned.phase)
+            if model.capabilities.phases:
+                model.enter_phase(planned.phase)
             run.enter_phase(planned.phase, model.d_steps)
             if len(plan) > 1:
                 _say(f"phase {planned.phase.name}: steps {first} to {planned.end}")

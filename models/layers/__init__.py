@@ -17,7 +17,7 @@ are re-exported here, so `from models import layers` is the one import a
 family needs.
 """
 
-from .activations import MaxLeakyReLU
+from .activations import MaxLeakyReLU, max_leaky_relu
 from .attention import SelfAttention
 from .normalization import (
     ConditionalBatchNormalization,
@@ -43,6 +43,7 @@ __all__ = [
     "EqualizedConv2D",
     "EqualizedDense",
     "MaxLeakyReLU",
+    "max_leaky_relu",
     "MinibatchStdDev",
     "ModulatedConv2D",
     "NoiseInjection",

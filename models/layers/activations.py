@@ -27,10 +27,15 @@ class MaxLeakyReLU(keras.layers.Layer):
         self.negative_slope = float(negative_slope)
 
     def call(self, inputs):
-        return ops.maximum(inputs, self.negative_slope * inputs)
+        return max_leaky_relu(inputs, self.negative_slope)
 
     def compute_output_shape(self, input_shape):
         return input_shape
 
     def get_config(self):
         return {**super().get_config(), "negative_slope": self.negative_slope}
+
+
+def max_leaky_relu(x, negative_slope=0.2):
+    """`max(x, negative_slope * x)`: `MaxLeakyReLU` as a function (an `activation=`)."""
+    return ops.maximum(x, negative_slope * x)

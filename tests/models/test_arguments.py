@@ -12,7 +12,7 @@ import keras
 import pytest
 
 import models
-from models import arguments
+from models import arguments, base
 from tests.helpers import assert_one_line_error, run_script
 from zoo import registry
 from zoo.errors import ZooError
@@ -116,12 +116,29 @@ def test_checks_run_on_from_config_too():
         models.VanillaGAN.from_config({**config, "latent_dim": 0})
 
 
-def test_family_without_spec_for_an_argument_fails_at_definition():
+def test_family_without_spec_for_an_argument_fails_when_declared():
     with pytest.raises(TypeError, match="'width' has no entry in argument_specs"):
 
+        @base.checked_family
         class _Forgetful(models.VanillaGAN):
             def __init__(self, width=3, **kwargs):
                 super().__init__(**kwargs)
+
+
+def test_register_family_checks_arguments_keys_noise_and_registers(monkeypatch):
+    monkeypatch.setattr(registry, "_MODELS", dict(registry._MODELS))
+
+    @base.register_family("wide_gan")
+    class _Wide(models.VanillaGAN):
+        argument_specs = {"width": arguments.positive_int}
+
+        def __init__(self, width=3, **kwargs):
+            super().__init__(**kwargs)
+
+    assert registry.get_model_class("wide_gan") is _Wide
+    assert _Wide.train_step is models.VanillaGAN.train_step  # the base's, keyed once
+    with pytest.raises(ZooError, match="_Wide: width must be a positive integer, got 0"):
+        _Wide(width=0, image_shape=(2,))
 
 
 def test_subclass_without_own_init_is_checked_by_its_parent():

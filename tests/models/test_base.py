@@ -5,7 +5,7 @@ import keras
 import numpy as np
 import pytest
 
-from models import base, layers
+from models import averaging, layers
 from models.dcgan import DCGAN
 from models.sagan import SAGAN
 from models.vanilla_gan import VanillaGAN
@@ -195,10 +195,12 @@ def _standardization_errors(model):
     """Per batch-norm layer of the EMA generator: how far its normalized inputs over the
     statistics latents are from per-channel mean 0 and variance 1."""
     inputs = [
-        latents.seeded_latents(base.STATISTICS_SEED, base.STATISTICS_SAMPLES, model.latent_dim)
+        latents.seeded_latents(
+            averaging.STATISTICS_SEED, averaging.STATISTICS_SAMPLES, model.latent_dim
+        )
     ]
     if model.conditional:
-        inputs.append(latents.class_labels(base.STATISTICS_SAMPLES, model.num_classes))
+        inputs.append(latents.class_labels(averaging.STATISTICS_SAMPLES, model.num_classes))
     errors = []
     for norm, tensor in layers.batch_norm_inputs(model.ema_generator):
         probe = keras.Model(model.ema_generator.inputs, tensor)
@@ -230,8 +232,8 @@ def test_sampling_generator_normalizes_with_statistics_of_its_own_activations(fa
 def test_sampling_statistics_are_estimated_once_per_generator_step(monkeypatch):
     model = _trained_ema_gan("dcgan")
     estimated = []
-    moments = base._moments
-    monkeypatch.setattr(base, "_moments", lambda *a: estimated.append(1) or moments(*a))
+    moments = averaging.moments
+    monkeypatch.setattr(averaging, "moments", lambda *a: estimated.append(1) or moments(*a))
     num_norms = len(layers.batch_norm_inputs(model.ema_generator))
 
     model.generate(4, seed=0)

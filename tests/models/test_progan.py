@@ -8,7 +8,6 @@ import pytest
 import tensorflow as tf
 
 from models import progan
-from models.base import TrainingPhase
 from models.progan import ProGAN
 from tests.harness import run_gan_test
 from tests.helpers import assert_one_line_error, run_script
@@ -94,9 +93,9 @@ def test_blend_reals_fades_from_2x2_means_to_the_images():
 class _RecordingProGAN(ProGAN):
     """Keeps what the discriminator is shown (run eagerly)."""
 
-    def discriminate(self, samples, labels=None, training=False):
+    def discriminate(self, samples, labels=None, training=False, **at):
         self.shown.append(np.asarray(samples))
-        return super().discriminate(samples, labels, training)
+        return super().discriminate(samples, labels, training, **at)
 
 
 def test_train_step_in_a_fade_in_shows_the_discriminator_blended_reals():
@@ -182,11 +181,17 @@ def test_progan_saved_and_loaded_keeps_stage_and_samples(tmp_path):
     np.testing.assert_array_equal(loaded.generate(2, seed=0), model.generate(2, seed=0))
 
 
-def test_training_phases_default_is_one_phase_at_the_run_batch():
+def test_phase_plan_of_a_family_that_does_not_grow_is_one_phase_at_the_run_batch():
     from models import VanillaGAN
+    from zoo.phases import TrainingPhase
 
     model = VanillaGAN(image_shape=(2,), hidden_dims=(4,))
-    assert model.training_phases(32) == [TrainingPhase("train", None, None, 32)]
+    config = training.TrainConfig(model="vanilla_gan", dataset="ring8", steps=10, batch_size=32)
+
+    assert not model.capabilities.phases
+    (planned,) = training.phase_plan(model, config)
+    assert planned.phase == TrainingPhase("train", None, None, 32)
+    assert (planned.start, planned.end) == (0, 10)
 
 
 class _TraceCountingProGAN(ProGAN):

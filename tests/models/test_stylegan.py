@@ -134,23 +134,29 @@ def test_path_length_penalty_updates_pl_mean_and_it_survives_a_checkpoint(tmp_pa
     assert pl_mean > 0 and float(fresh.pl_mean) == pytest.approx(pl_mean)
 
 
-def test_path_length_penalty_grows_with_the_spread_of_lengths():
-    gan = _gan(pl_weight=1.0)
-    penalty, pl_mean = gan.path_length_penalty(4)
+def test_path_length_penalty_runs_every_pl_every_steps_and_moves_pl_mean():
+    gan = _gan(pl_weight=1.0, pl_every=2)
+    gan.compile()
 
-    assert np.isfinite(float(penalty)) and float(penalty) >= 0
+    penalty = gan.path_length_penalty(4)  # generator step 0: due
+    pl_mean = float(gan.pl_mean)
+    gan.g_optimizer.iterations.assign(1)
+    skipped = gan.path_length_penalty(4)
+
+    assert np.isfinite(float(penalty)) and float(penalty) > 0
     # pl_mean starts at 0 and moves by pl_decay towards the batch's mean length.
-    assert 0 < float(pl_mean) < 1
+    assert 0 < pl_mean < 1
+    assert float(skipped) == 0 and float(gan.pl_mean) == pl_mean
 
 
 def test_stylegan_defaults_are_the_small_cifar_recipe():
     gan = StyleGAN()
 
     assert gan.image_shape == (32, 32, 1) and gan.num_ws == 8
-    assert gan.mapping_layers == 2 and gan.r1_gamma == 0.01 and gan.penalty_every == 16
+    assert gan.mapping_layers == 2 and gan.penalties.r1_gamma == 0.01 and gan.penalties.every == 16
     assert gan.pl_weight == 0 and gan.mixing_probability == 0
     assert gan.adversarial_loss == "non_saturating" and gan.modulation == "demodulate"
-    assert gan.style_shape == (8, 128)
+    assert gan.capabilities.styles == (8, 128) and gan.capabilities.truncation
 
 
 @pytest.mark.parametrize("shape", [(16, 32, 1), (24, 24, 1), (4, 4, 1)])

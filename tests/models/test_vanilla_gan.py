@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from models import arguments
+from models import arguments, base
 from models.base import GAN
 from models.vanilla_gan import VanillaGAN
 from tests.harness import random_dataset, run_gan_test
@@ -154,7 +154,7 @@ def test_vanilla_gan_split_real_batches_drops_labels_of_unconditional_model():
     model = VanillaGAN(image_shape=(2,), d_steps=2, **TINY)
     images = tf.reshape(tf.range(16, dtype=tf.float32), (8, 2))
 
-    chunks = model.split_real_batches((images, tf.zeros(8, tf.int32)))
+    chunks = base.split_real_batches((images, tf.zeros(8, tf.int32)), model.d_steps, False)
 
     assert len(chunks) == 2
     for (chunk, labels), expected in zip(chunks, np.split(images.numpy(), 2), strict=True):
@@ -258,8 +258,6 @@ class ConditionalMLPGAN(GAN):
             num_classes=num_classes,
             **kwargs,
         )
-
-    train_step = VanillaGAN.train_step
 
     def get_config(self):
         return {**super().get_config(), "image_shape": self.image_shape}

@@ -44,8 +44,12 @@ def test_wgan_gp_defaults_follow_gulrajani_algorithm_1():
     model.compile()
 
     assert isinstance(model, WGANGP)
-    assert (model.adversarial_loss, model.gp_weight, model.d_steps) == ("wasserstein", 10.0, 5)
-    assert model.clip_value == model.r1_gamma == model.r2_gamma == 0.0
+    assert (model.adversarial_loss, model.penalties.gp_weight, model.d_steps) == (
+        "wasserstein",
+        10.0,
+        5,
+    )
+    assert model.clip_value == model.penalties.r1_gamma == model.penalties.r2_gamma == 0.0
     for optimizer in (model.d_optimizer, model.g_optimizer):
         assert isinstance(optimizer, keras.optimizers.Adam)
         assert float(optimizer.learning_rate) == pytest.approx(1e-4)

@@ -7,6 +7,7 @@ A fresh Python process that imports only TensorFlow loads them, once through
 the TF 2 loader and once through the TF 1 session loader that TF Serving uses.
 """
 
+import dataclasses
 import errno
 import json
 import os
@@ -24,7 +25,7 @@ import models
 import zoo
 from tests.harness import random_dataset
 from tests.helpers import TinyConditionalGAN
-from zoo import export, latents, metrics, training
+from zoo import drawing, export, latents, metrics, training
 from zoo.errors import ZooError
 
 TOLERANCE = 1e-5
@@ -49,6 +50,10 @@ class TruncatedConditionalGAN(TinyConditionalGAN):
         self.latent_center = self.add_weight(
             shape=(latent_dim,), initializer="ones", trainable=False, name="latent_center"
         )
+
+    @property
+    def capabilities(self):
+        return dataclasses.replace(super().capabilities, truncation=True)
 
     def call(self, inputs, training=False, truncation_psi=1.0):
         z, labels = inputs
@@ -202,7 +207,7 @@ def test_export_signatures_of_conditional_and_point_models_are_documented(
         )
     gan = gans[name]
     assert found == documented_signatures(
-        gan.latent_dim, gan.image_shape, conditional, truncation, gan.style_shape
+        gan.latent_dim, gan.image_shape, conditional, truncation, gan.capabilities.styles
     )
 
 
@@ -508,7 +513,7 @@ def test_one_seed_gives_the_same_samples_to_generate_scoring_and_the_export(gans
     inputs = {"seed": tf.constant(seed, tf.int64), "num_samples": tf.constant(count)}
     if gan.conditional:
         inputs["labels"] = tf.constant([0, 1, 2, 0, 1])
-    if export.supports_truncation(gan):
+    if gan.capabilities.truncation:
         inputs["truncation_psi"] = tf.constant(1.0)
 
     grid = gan.generate(count, seed=seed)  # evaluate.py --seed=3's grid
@@ -534,14 +539,14 @@ def test_fresh_process_generate_is_deterministic_for_a_seed(fresh_process):
 def test_fresh_process_interpolate_equals_keras_side_slerp_walk(fresh_process, gans):
     calls, _, outputs = fresh_process
     inputs = calls["interpolate"][2]
-    expected = latents.interpolate(gans["dcgan"], inputs["start"], inputs["end"], 5)
+    expected = drawing.interpolate(gans["dcgan"], inputs["start"], inputs["end"], 5)
 
     assert outputs["interpolate"]["samples"].shape == (5, 16, 16, 1)
     np.testing.assert_allclose(outputs["interpolate"]["samples"], expected, atol=TOLERANCE)
     np.testing.assert_allclose(outputs["interpolate"]["latents"][0], inputs["start"], atol=1e-6)
     np.testing.assert_allclose(outputs["interpolate"]["latents"][-1], inputs["end"], atol=1e-5)
     inputs = calls["c_interpolate"][2]
-    expected = latents.interpolate(gans["conditional"], inputs["start"], inputs["end"], 4, label=2)
+    expected = drawing.interpolate(gans["conditional"], inputs["start"], inputs["end"], 4, label=2)
     np.testing.assert_allclose(outputs["c_interpolate"]["samples"], expected, atol=TOLERANCE)
 
 

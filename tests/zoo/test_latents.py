@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 
 import models
-from zoo import latents, pictures, sources, training
+from zoo import drawing, latents, pictures, sources, training
 from zoo.errors import ZooError
 
 
@@ -109,11 +109,11 @@ def test_interpolate_walks_the_model_along_the_slerp():
     gan = models.VanillaGAN(image_shape=(2,), latent_dim=4, hidden_dims=(8,))
     z = latents.seeded_latents(0, 2, 4)
 
-    walk = latents.interpolate(gan, z[0], z[1], 5)
+    walk = drawing.interpolate(gan, z[0], z[1], 5)
 
     assert walk.shape == (5, 2)
     np.testing.assert_allclose(walk, gan(latents.interpolation_path(z[0], z[1], 5)), atol=1e-6)
     with pytest.raises(ZooError, match="num_steps"):
-        latents.interpolate(gan, z[0], z[1], 1)
+        drawing.interpolate(gan, z[0], z[1], 1)
     with pytest.raises(ZooError, match=r"start must have shape \(4,\)"):
-        latents.interpolate(gan, np.zeros(5, "float32"), z[1], 3)
+        drawing.interpolate(gan, np.zeros(5, "float32"), z[1], 3)

@@ -60,7 +60,7 @@ def test_save_preset_then_load_gives_identical_samples(family, tmp_path):
     assert type(loaded) is type(gan)
     assert loaded.compiled
     np.testing.assert_array_equal(loaded.generate(5, seed=3), gan.generate(5, seed=3))
-    if loaded.supports_truncation:
+    if loaded.capabilities.truncation:
         np.testing.assert_array_equal(
             loaded.generate(5, seed=3, truncation_psi=0.5),
             gan.generate(5, seed=3, truncation_psi=0.5),

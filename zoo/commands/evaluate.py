@@ -106,7 +106,8 @@ def main():
         )
     if dataset in data.MIXTURE_STDDEV:
         return score_modes(model, loaded.source, dataset, output, home)
-    model.sampling_options(FLAGS.truncation_psi)  # refuses psi for families without it
+    # Refuses psi for families without the truncation trick.
+    model.capabilities.sampling_options(type(model).__name__, FLAGS.truncation_psi)
     count = pictures.class_grid_size(FLAGS.num_samples, model.num_classes)
     samples = model.generate(count, seed=FLAGS.seed, truncation_psi=FLAGS.truncation_psi)
     pictures.write_png(output, pictures.samples_picture(samples, dataset, model.num_classes))
