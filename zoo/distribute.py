@@ -48,10 +48,7 @@ def make_strategy(name, tpu=None):
         ZooError: an unknown name, a TPU that cannot be reached, or a
             `TF_CONFIG` that is not JSON.
     """
-    if name not in STRATEGIES:
-        raise ZooError(f"--strategy must be one of {', '.join(STRATEGIES)}, got {name!r}")
-    if name != "tpu" and tpu:
-        raise ZooError(f"--tpu is the address of a TPU for --strategy=tpu, not --strategy={name}")
+    check_strategy(name, tpu)
     if name == "default":
         return tf.distribute.get_strategy()
     # One strategy of a kind per process: a second one would number its
@@ -63,6 +60,14 @@ def make_strategy(name, tpu=None):
 
 
 _STRATEGIES_MADE = {}
+
+
+def check_strategy(name, tpu=None):
+    """Refuses an unknown strategy, or a TPU address without the TPU strategy, in one line."""
+    if name not in STRATEGIES:
+        raise ZooError(f"strategy must be one of {', '.join(STRATEGIES)}, got {name!r}")
+    if tpu and name != "tpu":
+        raise ZooError(f"tpu={tpu!r} needs strategy='tpu', got strategy={name!r}")
 
 
 def _new_strategy(name, tpu):

@@ -15,12 +15,11 @@ import tensorflow as tf
 
 from zoo import registry
 from zoo.errors import ZooError
-from zoo.training import (
+from zoo.training.config import TrainConfig, compile_model
+from zoo.training.workdir import (
     CONFIG_FILE,
     MODEL_CONFIG_FILE,
     MODEL_FILE,
-    TrainConfig,
-    compile_model,
     make_checkpoint,
     read_config,
     restore_latest,

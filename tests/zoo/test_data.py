@@ -15,6 +15,7 @@ import tensorflow as tf
 
 from tests.helpers import write_idx
 from zoo import data
+from zoo.data import folders
 from zoo.errors import ZooError
 
 
@@ -389,7 +390,7 @@ class _CountingCheck:
 @pytest.fixture
 def counting_check(monkeypatch):
     check = _CountingCheck()
-    monkeypatch.setattr(data, "check_image", check)
+    monkeypatch.setattr(folders, "check_image", check)
     return check
 
 

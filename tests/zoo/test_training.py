@@ -4,6 +4,7 @@ import dataclasses
 import glob
 import json
 import os
+import pathlib
 import re
 import signal
 
@@ -13,8 +14,9 @@ import pytest
 import tensorflow as tf
 
 import models
-from zoo import registry, sources, training
+from zoo import data, registry, sources, training
 from zoo.errors import TrainingInterrupted, ZooError
+from zoo.training import loop, workdir
 
 # A DCGAN small enough to train a dozen steps in seconds on Fashion-MNIST.
 TINY_DCGAN = {"base_filters": 4}
@@ -194,7 +196,7 @@ def test_train_2d_mixture_writes_scatter_plot(tmp_path):
 
 def test_build_model_image_shape_mismatch_raises(tmp_path):
     config = tiny_config(tmp_path, steps=3, model_kwargs={"image_shape": (32, 32, 1)})
-    info = training.data.DatasetInfo("fashion_mnist", (28, 28, 1), 10, 60000)
+    info = data.DatasetInfo("fashion_mnist", (28, 28, 1), 10, 60000)
     with pytest.raises(ZooError, match="does not match the dataset"):
         training.build_model(config, info)
 
@@ -252,7 +254,7 @@ def test_train_config_default_workdir_follows_the_model():
 
 
 def test_train_config_defaults_are_what_make_train_runs():
-    makefile = (training.pathlib.Path(__file__).parents[2] / "Makefile").read_text()
+    makefile = (pathlib.Path(__file__).parents[2] / "Makefile").read_text()
     assert "train.py --steps=$(STEPS) --workdir=$(WORKDIR)" in makefile
     assert "STEPS ?= 3000" in makefile and "WORKDIR ?= runs/dcgan" in makefile
     default = training.TrainConfig()
@@ -266,7 +268,7 @@ def test_train_workdir_written_when_none_meant_28_pixels_resumes_only_at_28(tmp_
     with pytest.raises(ZooError, match=r"image_size: 28 -> 32"):
         training.train(tiny_config(tmp_path))
     assert (
-        training._check_resumable(
+        workdir.check_resumable(
             tiny_config(tmp_path, image_size=28), tmp_path, {**old, "image_size": None}
         )
         == {}
@@ -381,12 +383,12 @@ class _CtrlCAtStep(keras.callbacks.Callback):
 
 
 def test_train_ctrl_c_stops_after_the_step_saves_it_and_the_rerun_resumes(tmp_path, monkeypatch):
-    class Interrupting(training._RunCallbacks):
+    class Interrupting(loop.RunCallbacks):
         def __init__(self, *args):
             super().__init__(*args)
             self.all.append(_CtrlCAtStep(3))
 
-    monkeypatch.setattr(training, "_RunCallbacks", Interrupting)
+    monkeypatch.setattr(loop, "RunCallbacks", Interrupting)
     with pytest.raises(TrainingInterrupted, match=r"interrupted at step 3; .* from step 3 \("):
         training.train(points_config(tmp_path, steps=8, checkpoint_every=4))
     assert tf.train.latest_checkpoint(str(tmp_path / "checkpoints")).endswith("ckpt-3")
