@@ -25,6 +25,7 @@ cli.import_tensorflow_quietly()
 
 from absl import flags  # noqa: E402
 
+from bench import rows as bench_rows  # noqa: E402
 from zoo.errors import ZooError  # noqa: E402
 
 # Steps of each family's 20-minute `make bench-quality` run (bench/results/quality.json).
@@ -108,22 +109,14 @@ def write_results(rows, output):
         f"bfloat16 against float32 at equal steps, Fashion-MNIST 32x32, batch 64, seed "
         f"{FLAGS.seed}; scored by `evaluate.py` (shipped classifier)\n\n{table(rows)}\n"
     )
-    for path, content in ((output.with_suffix(".json"), json.dumps(rows, indent=1) + "\n"),
-                          (output, text)):  # fmt: skip
-        partial = path.with_name(path.name + ".partial")
-        partial.write_text(content)
-        partial.replace(path)
-    return text
+    return bench_rows.write_rows(rows, output, text)
 
 
 def main():
     unknown = sorted(set(FLAGS.families) - set(TWENTY_MINUTE_STEPS))
     if unknown:
         raise ZooError(f"unknown families {unknown}; valid: {', '.join(TWENTY_MINUTE_STEPS)}")
-    output = pathlib.Path(FLAGS.output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    json_path = output.with_suffix(".json")
-    rows = json.loads(json_path.read_text()) if json_path.exists() else []
+    output, rows = bench_rows.read_rows(FLAGS.output)
     for family in FLAGS.families:
         steps = FLAGS.steps or TWENTY_MINUTE_STEPS[family]
         row = {"family": family, "steps": steps, "seed": FLAGS.seed}

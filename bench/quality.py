@@ -31,6 +31,7 @@ cli.import_tensorflow_quietly()
 
 from absl import flags  # noqa: E402
 
+from bench import rows as bench_rows  # noqa: E402
 from zoo import training  # noqa: E402
 from zoo.errors import ZooError  # noqa: E402
 
@@ -143,12 +144,7 @@ def write_results(rows, output):
         f"{FLAGS.batch_size}, seed {FLAGS.seed}; scored by `evaluate.py` (shipped classifier)\n\n"
     )
     text = note + table(current) + "\n"
-    for path, content in ((output.with_suffix(".json"), json.dumps(rows, indent=1) + "\n"),
-                          (output, text)):  # fmt: skip
-        partial = path.with_name(path.name + ".partial")
-        partial.write_text(content)
-        partial.replace(path)
-    return text
+    return bench_rows.write_rows(rows, output, text)
 
 
 def _key(row):
@@ -159,10 +155,7 @@ def main():
     unknown = sorted(set(FLAGS.families) - set(CONFIGS))
     if unknown:
         raise ZooError(f"unknown families {unknown}; valid: {', '.join(CONFIGS)}")
-    output = pathlib.Path(FLAGS.output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    json_path = output.with_suffix(".json")
-    rows = json.loads(json_path.read_text()) if json_path.exists() else []
+    output, rows = bench_rows.read_rows(FLAGS.output)
     for family in FLAGS.families:
         print(f"{family}: training for {FLAGS.minutes:g} minutes", flush=True)
         row = run_one(family, output.parent)

@@ -369,12 +369,7 @@ class GAN(keras.Model):
             g_loss = self.g_loss_fn(self.discriminate(fake_images, fake_labels, training=True))
         distribute.minimize(self.g_optimizer, tape, g_loss, self.generator)
         self.update_ema()
-        return self.update_metrics(
-            d_loss=d_loss, g_loss=g_loss,
-            d_real=losses.discriminator_score(self.adversarial_loss, real_logits),
-            d_fake=losses.discriminator_score(self.adversarial_loss, fake_logits),
-            d_penalty=d_penalty,
-        )  # fmt: skip
+        return self.update_metrics(d_loss, g_loss, real_logits, fake_logits, d_penalty)
 
     def begin_discriminator_update(self):
         """Once per discriminator update (SAGAN's power iterations); nothing by default."""
@@ -407,9 +402,13 @@ class GAN(keras.Model):
         # MultiWorkerMirrored; the networks are built in __init__, nothing is left to build.
         return
 
-    def update_metrics(self, **values):
-        """Updates the named trackers with the values' replica mean (one all-reduce, so
-        every replica logs the global batch's); returns every tracker's mean."""
+    def update_metrics(self, d_loss, g_loss, real_logits, fake_logits, d_penalty, **extra):
+        """Updates the trackers with a step's values (the losses, D's mean scores on reals
+        and fakes, the penalty, a family's `extra`), replica means (one all-reduce, so every
+        replica logs the global batch's); returns every tracker's mean."""
+        score = functools.partial(losses.discriminator_score, self.adversarial_loss)
+        values = {"d_loss": d_loss, "g_loss": g_loss, "d_real": score(real_logits),
+                  "d_fake": score(fake_logits), "d_penalty": d_penalty, **extra}  # fmt: skip
         names = list(values)
         averaged = distribute.replica_mean([tf.cast(values[n], tf.float32) for n in names])
         for name, value in zip(names, averaged, strict=True):

@@ -633,9 +633,6 @@ class ProGAN(GAN):
         self.update_ema()
 
         return self.update_metrics(
-            d_loss=d_loss, g_loss=g_loss,
-            d_real=losses.discriminator_score(self.adversarial_loss, real_logits),
-            d_fake=losses.discriminator_score(self.adversarial_loss, fake_logits),
-            d_penalty=d_penalty,
+            d_loss, g_loss, real_logits, fake_logits, d_penalty,
             stage=ops.cast(stage, "float32"), alpha=1.0 if alpha is None else alpha,
         )  # fmt: skip

@@ -19,7 +19,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from zoo import distribute, losses
+from zoo import distribute
 from zoo.errors import ZooError
 
 from . import arguments, stylegan_networks
@@ -382,11 +382,8 @@ class StyleGAN(GAN):
         self.update_ema()
 
         return self.update_metrics(
-            d_loss=d_loss, g_loss=g_loss,
-            d_real=losses.discriminator_score(self.adversarial_loss, real_logits),
-            d_fake=losses.discriminator_score(self.adversarial_loss, fake_logits),
-            d_penalty=d_penalty,
-            pl_penalty=g_penalty, pl_mean=self.pl_mean,
+            d_loss, g_loss, real_logits, fake_logits, d_penalty, pl_penalty=g_penalty,
+            pl_mean=self.pl_mean,
         )  # fmt: skip
 
     def path_length_penalty(self, batch_size):
