@@ -81,3 +81,18 @@ def test_saved_fixture_trains_three_steps_to_the_same_weights(name):
         keras.saving.load_model(compat.FIXTURE_DIR / name / "model.keras")
     )
     assert any(not np.array_equal(before[k], weights[k]) for k in weights)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_saved_preset_fixture_loads_verified_and_generates_the_same_images(name):
+    import zoo
+
+    folder = compat.FIXTURE_DIR / "presets" / name
+    expected = dict(np.load(folder.with_suffix(".npz")))
+    meta = json.loads((compat.FIXTURE_DIR / name / "meta.json").read_text())
+
+    model = zoo.load(folder)
+
+    assert type(model) is registry.get_model_class(compat.FIXTURES[name][0])
+    for key, images in compat.samples(model).items():
+        _assert_reproduces(images, expected[key], meta["machine"] == compat.machine(), key)
