@@ -18,7 +18,7 @@ from zoo import data, pictures, presets, recipes, sources, training
 from zoo.errors import ZooError
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-IMAGE_METRICS = f"fid10k,is10k,kid10k,pr10k{3}"
+IMAGE_METRICS = "fid10k,is10k,kid10k,pr10k3,fid2k,is2k,kid2k"
 STRIP_SAMPLES = 10
 INTENDED_USE = (
     "Sampling, latent-space exploration, fine-tuning and teaching: a small GAN of the zoo's "

@@ -49,7 +49,8 @@ class Protocol:
 
 def _register():
     protocols = {}
-    for count, suffix in ((1_000, "1k"), (10_000, "10k"), (50_000, "50k")):
+    # 2k: the catalogue's cheap re-check of an entry's card (tests/test_catalogue_entries.py).
+    for count, suffix in ((1_000, "1k"), (2_000, "2k"), (10_000, "10k"), (50_000, "50k")):
         for kind in ("fid", "is", "kid"):
             protocols[f"{kind}{suffix}"] = Protocol(f"{kind}{suffix}", kind, count)
         name = f"pr{suffix}{PR_NEIGHBOURS}"
