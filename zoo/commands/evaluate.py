@@ -117,6 +117,11 @@ def main():
         protocols = metrics.get_protocols(metrics.DEFAULT_METRICS)
     if not protocols:
         return
+    score_images(model, loaded, protocols, dataset, data_dir)
+
+
+def score_images(model, loaded, protocols, dataset, data_dir):
+    """Scores the model's samples by `protocols` beside the real-data floor; writes the report."""
     started = time.perf_counter()
     extractor = extractors.get_extractor(FLAGS.extractor, FLAGS.inception_weights)
     real = metrics.labelled_reference(dataset, "train", model.image_shape, extractor, data_dir)
@@ -158,7 +163,7 @@ def main():
     }
     if conditional:
         report["conditional"] = conditional_report
-    write_report(report, home)
+    write_report(report, loaded.home)
     print(f"scored in {seconds:.0f} s")
 
 
