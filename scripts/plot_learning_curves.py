@@ -17,6 +17,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import matplotlib  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -51,6 +52,7 @@ def main(output=ROOT / "docs" / "catalogue" / "learning_curves.png"):
     for axes, label in ((by_images, "real images seen"), (by_minutes, "CPU-minutes (2 cores)")):
         axes.set_xscale("log")
         axes.set_yscale("log")
+        axes.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         axes.set_xlabel(label)
         axes.grid(True, which="both", alpha=0.3)
         if floor:
