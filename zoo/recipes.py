@@ -122,12 +122,3 @@ RECIPES = {
         ),  # fmt: skip
     )
 }
-
-
-def get_recipe(name):
-    from zoo.errors import ZooError
-
-    try:
-        return RECIPES[name]
-    except KeyError:
-        raise ZooError(f"no recipe named {name!r}; valid: {', '.join(sorted(RECIPES))}") from None
