@@ -47,14 +47,14 @@ FAMILIES ?= vanilla_gan,dcgan,wgan_gp,progan,sagan,stylegan
 bench-quality: venv data
 	$(PY) bench/quality.py --families=$(FAMILIES)
 
-# Retrains the pretrained catalogue with each entry's recorded command (zoo/recipes.py), one
+# Retrains the pretrained catalogue with each entry's recorded command (zoo/catalogue/recipes.py), one
 # entry at a time, then scores and publishes it to pretrained/<name>/: about 10 h on 2 cores in
 # all; rerun to resume. One entry: make pretrained ENTRIES=dcgan_fashion_mnist.
 ENTRIES ?=
 pretrained: venv data
 	$(PY) scripts/train_pretrained.py $(if $(ENTRIES),--entries=$(ENTRIES))
 
-# Retrains the shipped evaluation classifier (zoo/classifier/), about 6-8 minutes.
+# Retrains the shipped evaluation classifier (zoo/metrics/classifier/), about 6-8 minutes.
 classifier: venv data
 	$(PY) scripts/train_classifier.py
 

@@ -8,7 +8,7 @@ its label says so) in the published small setting (latent 256, MLPs of two tanh
 layers of 128, batch 512, Adam beta1 0.5 with generator lr 1e-3 and
 discriminator lr 1e-4; WGAN-GP keeps its own ReLU MLPs and Adam(1e-4, 0, 0.9))
 or in our variation of it, then draws 2,500 samples
-and scores them with `zoo.modes.mode_statistics`: modes covered, share of
+and scores them with `zoo.metrics.modes.mode_statistics`: modes covered, share of
 high-quality samples (within 3 std of the nearest mean) and KL(modes' share ||
 uniform). The table gives mean and standard error over seeds, the real-data
 floor and the published rows.
@@ -35,15 +35,18 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from zoo import cli  # noqa: E402
+from zoo.commands import cli  # noqa: E402
 
 cli.import_tensorflow_quietly()
 
 import numpy as np  # noqa: E402
 from absl import flags  # noqa: E402
 
-from zoo import data, modes, pictures, sources, training  # noqa: E402
-from zoo.errors import ZooError  # noqa: E402
+from zoo import data, training  # noqa: E402
+from zoo.core.errors import ZooError  # noqa: E402
+from zoo.drawing import pictures  # noqa: E402
+from zoo.loading import sources  # noqa: E402
+from zoo.metrics import modes  # noqa: E402
 
 # The published small setting (VEEGAN Section 5.1, PacGAN Appendix).
 _MLP = {"latent_dim": 256, "hidden_dims": (128, 128), "activation": "tanh"}

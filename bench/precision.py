@@ -19,14 +19,14 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from zoo import cli  # noqa: E402
+from zoo.commands import cli  # noqa: E402
 
 cli.import_tensorflow_quietly()
 
 from absl import flags  # noqa: E402
 
 from bench import rows as bench_rows  # noqa: E402
-from zoo.errors import ZooError  # noqa: E402
+from zoo.core.errors import ZooError  # noqa: E402
 
 # Steps of each family's 20-minute `make bench-quality` run (bench/results/quality.json).
 TWENTY_MINUTE_STEPS = {

@@ -25,7 +25,7 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from zoo import cli  # noqa: E402
+from zoo.commands import cli  # noqa: E402
 
 cli.import_tensorflow_quietly()
 
@@ -33,7 +33,7 @@ from absl import flags  # noqa: E402
 
 from bench import rows as bench_rows  # noqa: E402
 from zoo import training  # noqa: E402
-from zoo.errors import ZooError  # noqa: E402
+from zoo.core.errors import ZooError  # noqa: E402
 
 
 @dataclasses.dataclass(frozen=True)

@@ -8,7 +8,7 @@ interrupted one keeps what it finished. Both files are written atomically.
 import json
 import pathlib
 
-from zoo.files import write_text_atomically
+from zoo.core.files import write_text_atomically
 
 
 def read_rows(output):

@@ -19,7 +19,7 @@ import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from zoo import cli  # noqa: E402
+from zoo.commands import cli  # noqa: E402
 
 cli.import_tensorflow_quietly()
 
@@ -30,7 +30,10 @@ import numpy as np  # noqa: E402
 from absl import flags  # noqa: E402
 
 import models  # noqa: E402,F401  (registers the families)
-from zoo import extractors, metrics, registry, sources, training  # noqa: E402
+from zoo import metrics, training  # noqa: E402
+from zoo.core import registry  # noqa: E402
+from zoo.loading import sources  # noqa: E402
+from zoo.metrics import extractors  # noqa: E402
 
 flags.DEFINE_string("workdir", None, "A training workdir to score; default: an untrained DCGAN.")
 flags.DEFINE_integer("image_size", 28, "Side of the untrained DCGAN's images (28 or 32).")

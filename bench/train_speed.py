@@ -42,7 +42,7 @@ import time
 REPO = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from zoo import cli  # noqa: E402
+from zoo.commands import cli  # noqa: E402
 
 cli.import_tensorflow_quietly()
 
@@ -50,7 +50,8 @@ import tensorflow as tf  # noqa: E402
 from absl import flags  # noqa: E402
 
 import models  # noqa: E402,F401  (registers the families)
-from zoo import data, sources, training  # noqa: E402
+from zoo import data, training  # noqa: E402
+from zoo.loading import sources  # noqa: E402
 
 FAMILIES = ("vanilla_gan", "dcgan", "wgan_gp", "progan", "sagan", "stylegan")
 # Reach the final resolution after one step per phase.
@@ -113,7 +114,8 @@ def _peak_rss_mb():
 
 def time_family(model):
     """Every measurement of one family, as a dict (run in a process of its own)."""
-    from zoo import extractors, metrics  # TF-GAN's maths; loaded after training
+    from zoo import metrics  # TF-GAN's maths; loaded after training
+    from zoo.metrics import extractors
 
     with tempfile.TemporaryDirectory() as workdir:
         summary = training.train(_config(model, workdir))

@@ -17,7 +17,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from zoo import cli  # noqa: E402
+from zoo.commands import cli  # noqa: E402
 
 cli.import_tensorflow_quietly()
 
@@ -26,7 +26,8 @@ from absl import flags  # noqa: E402
 
 from models.base import GAN  # noqa: E402
 from models.vanilla_gan import VanillaGAN  # noqa: E402
-from zoo import data, pictures  # noqa: E402
+from zoo import data  # noqa: E402
+from zoo.drawing import pictures  # noqa: E402
 
 flags.DEFINE_integer("seconds", 600, "Wall-clock training budget.", lower_bound=1)
 flags.DEFINE_string("output", "runs/tutorial_baseline.png", "PNG of the final samples.")

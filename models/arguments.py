@@ -21,7 +21,7 @@ import inspect
 import math
 import numbers
 
-from zoo.errors import ZooError
+from zoo.core.errors import ZooError
 
 
 class _Invalid(Exception):

@@ -10,8 +10,8 @@ activations before it samples (BigGAN's "standing statistics").
 import keras
 import tensorflow as tf
 
-from zoo import distribute
-from zoo.latents import class_labels, seeded_latents
+from zoo.core import distribute
+from zoo.core.latents import class_labels, seeded_latents
 
 from . import layers
 

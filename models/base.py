@@ -16,10 +16,10 @@ import random
 import keras
 import tensorflow as tf
 
-from zoo import distribute, losses
-from zoo.errors import ZooError
-from zoo.latents import TrainingNoise, class_labels, seeded_latents
-from zoo.registry import register_model
+from zoo.core import distribute, losses
+from zoo.core.errors import ZooError
+from zoo.core.latents import TrainingNoise, class_labels, seeded_latents
+from zoo.core.registry import register_model
 
 from . import arguments, averaging
 
@@ -73,7 +73,7 @@ def checked_family(cls):
       (`models/arguments.py`) before a layer is built; an argument without a
       spec fails at import.
     - The random draws of its `train_step` are keyed to the generator step
-      (`zoo.latents.TrainingNoise`), so a resumed or distributed run draws
+      (`zoo.core.latents.TrainingNoise`), so a resumed or distributed run draws
       what a straight run draws.
     """
     if "__init__" in vars(cls):
@@ -86,7 +86,7 @@ def checked_family(cls):
 
 def _keying_training_noise(train_step):
     """Wraps a family's `train_step` so its random draws are keyed to the step
-    (`zoo.latents.TrainingNoise`): the generator step it starts at."""
+    (`zoo.core.latents.TrainingNoise`): the generator step it starts at."""
     if getattr(train_step, "keys_training_noise", False):
         return train_step
 
@@ -126,7 +126,7 @@ class GAN(keras.Model):
         discriminator: functional model mapping samples (and labels) to one
             logit per sample.
         latent_dim: size of the latent vector z.
-        loss: adversarial loss, a name of `zoo.losses.ADVERSARIAL_LOSSES`.
+        loss: adversarial loss, a name of `zoo.core.losses.ADVERSARIAL_LOSSES`.
             Defaults to `"non_saturating"`.
         num_classes: number of classes for class-conditional models;
             `0` means unconditional. Defaults to `0`.
@@ -136,7 +136,7 @@ class GAN(keras.Model):
             samples and exports use; `0` keeps none. Defaults to `0`.
         gp_weight, r1_gamma, r2_gamma, penalty_every: the discriminator's
             gradient penalties (WGAN-GP's, R1 on reals, R2 on fakes), `0` for
-            off, and their lazy schedule (`zoo.losses.Penalties`). Default to
+            off, and their lazy schedule (`zoo.core.losses.Penalties`). Default to
             `0`, `0`, `0` and `1`.
         clip_value: the original WGAN's weight clipping bound, with
             `loss="wasserstein"` and no `gp_weight`; `0` for off. Defaults to `0`.
@@ -314,10 +314,10 @@ class GAN(keras.Model):
             num_samples: how many samples to draw when `latents` is `None`.
             latents: float array `(n, latent_dim)`; drawn from `seed` if `None`.
             labels: int array `(n,)` for conditional models; defaults to the
-                classes in turn (`zoo.latents.class_labels`), so a grid shows
+                classes in turn (`zoo.core.latents.class_labels`), so a grid shows
                 every class.
             seed: int seed of the latents when `latents` is `None`:
-                `zoo.latents.seeded_latents(seed, num_samples, latent_dim)`, as
+                `zoo.core.latents.seeded_latents(seed, num_samples, latent_dim)`, as
                 in sample grids, `evaluate.py` and the export's `generate`.
                 `None` draws fresh latents on each call.
             truncation_psi, truncation_cutoff: the truncation trick, for
@@ -378,7 +378,7 @@ class GAN(keras.Model):
         """Called once before each generator update; nothing by default."""
 
     def discriminator_penalty(self, real_images, real_labels, fake_images, fake_labels):
-        """The weighted, scheduled penalties (`zoo.losses.Penalties`), inside D's tape."""
+        """The weighted, scheduled penalties (`zoo.core.losses.Penalties`), inside D's tape."""
         # The step only matters to a lazy schedule (an uncompiled model has none).
         d_step = self.d_optimizer.iterations if self.penalties.every > 1 else None
         return self.penalties(

@@ -11,7 +11,7 @@ import math
 
 import keras
 
-from zoo.errors import ZooError
+from zoo.core.errors import ZooError
 
 from . import layers
 

@@ -24,9 +24,9 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from zoo import distribute, losses
-from zoo.errors import ZooError
-from zoo.phases import TrainingPhase
+from zoo.core import distribute, losses
+from zoo.core.errors import ZooError
+from zoo.core.phases import TrainingPhase
 
 from . import arguments
 from .base import GAN, register_family, to_float32
@@ -389,7 +389,7 @@ class ProGAN(GAN):
             lowers it as the resolution grows); `None` uses the run's
             `--batch_size` throughout. Defaults to `None`.
         drift_weight: epsilon_drift, the weight of the critic's drift term
-            (Section A.1; `zoo.losses.drift_penalty`). Defaults to `0.001`.
+            (Section A.1; `zoo.core.losses.drift_penalty`). Defaults to `0.001`.
         group_size: minibatch standard deviation group size. Defaults to `4`.
         loss: adversarial loss. Defaults to `"wasserstein"`.
         gp_weight: WGAN-GP's lambda. Defaults to `10`.

@@ -14,7 +14,7 @@ import math
 import keras
 import tensorflow as tf
 
-from zoo.errors import ZooError
+from zoo.core.errors import ZooError
 
 from . import arguments, layers
 from .base import GAN, register_family

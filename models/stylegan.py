@@ -19,8 +19,8 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from zoo import distribute
-from zoo.errors import ZooError
+from zoo.core import distribute
+from zoo.core.errors import ZooError
 
 from . import arguments, stylegan_networks
 from .base import GAN, register_family, split_real_batches, to_float32

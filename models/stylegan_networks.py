@@ -14,6 +14,23 @@ convolution, the last toRGB the last index, so `num_ws = 2 * log2(R) - 2`
 for images of side `R` (`num_ws_for`). A family draws one w and repeats it
 `num_ws` times, or mixes two at a crossover index.
 
+The synthesis network starts from a learned 4x4 constant (`ConstantInput`);
+each resolution 4, 8, ..., R has one 3x3 styled convolution at 4x4 and two
+above, the first of which doubles the resolution; each is followed by noise
+(`NoiseInjection`), a bias and leaky ReLU (0.2) times `sqrt(2)`
+(`BiasActivation`, as StyleGAN2). Every resolution has a toRGB layer (a
+modulated 1x1 convolution without demodulation, plus a bias), and the image is
+the sum of all of them, each earlier one upsampled: StyleGAN2's "skip"
+generator (Figure 7 of the paper). Resampling is nearest-neighbour, where
+StyleGAN2 low-pass filters (see `ModulatedConv2D`). The output is linear, with
+no tanh, as in both papers: images come out near [-1, 1] because the
+discriminator sees real ones there; the family clips them for display. With
+`modulation="demodulate"` each convolution is a `ModulatedConv2D` (StyleGAN2);
+with `"adain"` it is StyleGAN's: an `EqualizedConv2D`, the noise, bias and
+activation, then `AdaptiveInstanceNormalization` with styles from its own w (an
+affine of `2C` outputs, scales starting at 1). Both variants keep StyleGAN2's
+modulated toRGB layers, so they take the same `ws`.
+
 Example:
     >>> channels_at = default_channels(max_channels=64, channel_base=1024)
     >>> mapping = mapping_network(latent_dim=128, w_dim=128, num_layers=4)
@@ -33,7 +50,7 @@ import numbers
 import keras
 from keras import ops
 
-from zoo.errors import ZooError
+from zoo.core.errors import ZooError
 
 from .layers import (
     RELU_GAIN,
@@ -349,26 +366,8 @@ def synthesis_network(
 ):
     """StyleGAN2's synthesis network g: ws -> images, with skip connections to RGB.
 
-    From a learned 4x4 constant (`ConstantInput`), each resolution 4, 8, ...,
-    R has one 3x3 styled convolution at 4x4 and two above, the first of
-    which doubles the resolution; each is followed by noise (`NoiseInjection`),
-    a bias and leaky ReLU (0.2) times `sqrt(2)` (`BiasActivation`, as
-    StyleGAN2). Every resolution has a toRGB layer (a modulated 1x1
-    convolution without demodulation, plus a bias), and the image is the sum
-    of all of them, each earlier one upsampled: StyleGAN2's "skip" generator
-    (Figure 7 of the paper). Resampling is nearest-neighbour, where StyleGAN2
-    low-pass filters (see `ModulatedConv2D`).
-
-    The output is linear, with no tanh, as in both papers: images come out
-    near [-1, 1] because the discriminator sees real ones there; the family
-    clips them for display.
-
-    With `modulation="demodulate"` each convolution is a `ModulatedConv2D`
-    (StyleGAN2). With `"adain"` it is StyleGAN's: an `EqualizedConv2D`, the
-    noise, bias and activation, then `AdaptiveInstanceNormalization` with
-    styles from its own w (an affine of `2C` outputs, scales starting at 1).
-    Both variants keep StyleGAN2's modulated toRGB layers, so they take the
-    same `ws`.
+    The architecture (constant, styled convolutions, toRGB skips, the linear
+    output, the AdaIN variant) is described in this module's docstring.
 
     Args:
         image_shape: `(R, R, C)` with `R = 4 * 2^n`, `n >= 1`.
@@ -410,29 +409,31 @@ def synthesis_network(
     x = ConstantInput(channels_at(START_RESOLUTION), name="const")(ws)
     rgb, w_index = None, 0
     for resolution in resolutions:
-        prefix = f"b{resolution}"
-        convs = ["conv1"] if resolution == START_RESOLUTION else ["conv0", "conv1"]
-        for conv in convs:
-            x = _styled_conv(
-                x,
-                ws,
-                w_index,
-                channels_at(resolution),
-                upsample=conv == "conv0",
-                modulation=modulation,
-                implementation=implementation,
-                prefix=f"{prefix}_{conv}",
-            )
-            w_index += 1
-        # The next convolution's w, which for the last toRGB is the last w.
-        y = _to_rgb(x, ws, w_index, image_shape[-1], implementation, f"{prefix}_torgb")
+        x, y, w_index = _synthesis_block(
+            x, ws, w_index, resolution, channels_at(resolution), image_shape[-1], modulation,
+            implementation,
+        )  # fmt: skip
         if rgb is None:
             rgb = y
         else:
-            rgb = Upsample2D(name=f"{prefix}_rgb_up")(rgb)
+            rgb = Upsample2D(name=f"b{resolution}_rgb_up")(rgb)
             last = resolution == resolutions[-1]
-            rgb = keras.layers.Add(name="images" if last else f"{prefix}_rgb_add")([rgb, y])
+            rgb = keras.layers.Add(name="images" if last else f"b{resolution}_rgb_add")([rgb, y])
     return keras.Model(ws, rgb, name=name)
+
+
+def _synthesis_block(x, ws, w_index, resolution, width, channels, modulation, implementation):
+    """One resolution's styled convolutions and toRGB; returns `(x, rgb, next w index)`."""
+    prefix = f"b{resolution}"
+    convs = ["conv1"] if resolution == START_RESOLUTION else ["conv0", "conv1"]
+    for conv in convs:
+        x = _styled_conv(
+            x, ws, w_index, width, upsample=conv == "conv0", modulation=modulation,
+            implementation=implementation, prefix=f"{prefix}_{conv}",
+        )  # fmt: skip
+        w_index += 1
+    # The next convolution's w, which for the last toRGB is the last w.
+    return x, _to_rgb(x, ws, w_index, channels, implementation, f"{prefix}_torgb"), w_index
 
 
 def stylegan_discriminator(image_shape, channels_at, mbstd_group_size=4, name="discriminator"):
@@ -480,25 +481,34 @@ def stylegan_discriminator(image_shape, channels_at, mbstd_group_size=4, name="d
     x = EqualizedConv2D(channels_at(top), 1, name=f"b{top}_fromrgb")(images)
     x = MaxLeakyReLU(_SLOPE, name=f"b{top}_fromrgb_lrelu")(x)
     for resolution in reversed(resolutions[1:]):
-        prefix = f"b{resolution}"
-        width, next_width = channels_at(resolution), channels_at(resolution // 2)
-        skip = Downsample2D(name=f"{prefix}_skip_down")(x)
-        skip = EqualizedConv2D(
-            next_width, 1, use_bias=False, gain=math.sqrt(0.5), name=f"{prefix}_skip"
-        )(skip)
-        x = EqualizedConv2D(width, 3, name=f"{prefix}_conv0")(x)
-        x = MaxLeakyReLU(_SLOPE, name=f"{prefix}_conv0_lrelu")(x)
-        # Gain 1 = sqrt(2) for leaky ReLU times the residual sum's 1 / sqrt(2).
-        x = EqualizedConv2D(next_width, 3, gain=1.0, name=f"{prefix}_conv1")(x)
-        x = MaxLeakyReLU(_SLOPE, name=f"{prefix}_conv1_lrelu")(x)
-        x = Downsample2D(name=f"{prefix}_down")(x)
-        x = keras.layers.Add(name=f"{prefix}_add")([x, skip])
-    width = channels_at(START_RESOLUTION)
+        x = _residual_block(
+            x, f"b{resolution}", channels_at(resolution), channels_at(resolution // 2)
+        )
+    logits = _discriminator_epilogue(x, channels_at(START_RESOLUTION), mbstd_group_size)
+    return keras.Model(images, logits, name=name)
+
+
+def _residual_block(x, prefix, width, next_width):
+    """One resolution of the discriminator: two convolutions and a pooled shortcut, summed."""
+    skip = Downsample2D(name=f"{prefix}_skip_down")(x)
+    skip = EqualizedConv2D(
+        next_width, 1, use_bias=False, gain=math.sqrt(0.5), name=f"{prefix}_skip"
+    )(skip)
+    x = EqualizedConv2D(width, 3, name=f"{prefix}_conv0")(x)
+    x = MaxLeakyReLU(_SLOPE, name=f"{prefix}_conv0_lrelu")(x)
+    # Gain 1 = sqrt(2) for leaky ReLU times the residual sum's 1 / sqrt(2).
+    x = EqualizedConv2D(next_width, 3, gain=1.0, name=f"{prefix}_conv1")(x)
+    x = MaxLeakyReLU(_SLOPE, name=f"{prefix}_conv1_lrelu")(x)
+    x = Downsample2D(name=f"{prefix}_down")(x)
+    return keras.layers.Add(name=f"{prefix}_add")([x, skip])
+
+
+def _discriminator_epilogue(x, width, mbstd_group_size):
+    """The 4x4 end: minibatch stddev, a convolution, a dense layer and the logit."""
     x = MinibatchStdDev(mbstd_group_size, name="b4_mbstd")(x)
     x = EqualizedConv2D(width, 3, name="b4_conv")(x)
     x = MaxLeakyReLU(_SLOPE, name="b4_conv_lrelu")(x)
     x = keras.layers.Flatten(name="b4_flatten")(x)
     x = EqualizedDense(width, name="b4_fc")(x)
     x = MaxLeakyReLU(_SLOPE, name="b4_fc_lrelu")(x)
-    logits = EqualizedDense(1, gain=1.0, name="logits")(x)
-    return keras.Model(images, logits, name=name)
+    return EqualizedDense(1, gain=1.0, name="logits")(x)

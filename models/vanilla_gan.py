@@ -7,7 +7,7 @@ shares; this family adds MLP networks and packing (PacGAN).
 
 import tensorflow as tf
 
-from zoo.errors import ZooError
+from zoo.core.errors import ZooError
 
 from . import arguments
 from .base import GAN, register_family
@@ -44,7 +44,7 @@ class VanillaGAN(GAN):
             plain GAN. Defaults to `1`.
         **kwargs: `GAN` arguments: `loss` (`"minimax"`: the generator
             minimizes log(1 - D(G(z))); `"non_saturating"`, the default: it
-            maximizes log D(G(z)); or another from `zoo.losses`), `d_steps`
+            maximizes log D(G(z)); or another from `zoo.core.losses`), `d_steps`
             (k of Algorithm 1), the penalties `gp_weight`, `r1_gamma`,
             `r2_gamma`, `clip_value`, `num_classes`, `ema_decay`, `seed`, `name`.
 

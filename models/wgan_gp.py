@@ -11,7 +11,7 @@ would couple to the rest of the batch.
 
 import keras
 
-from zoo.errors import ZooError
+from zoo.core.errors import ZooError
 
 from . import arguments
 from .base import GAN, register_family
@@ -48,7 +48,7 @@ class WGANGP(GAN):
             `True`.
         hidden_dims: points: widths of the hidden layers of both MLPs (the
             critic uses them in reverse). Defaults to `(512, 512, 512)`.
-        loss: adversarial loss from `zoo.losses`. Defaults to `"wasserstein"`.
+        loss: adversarial loss from `zoo.core.losses`. Defaults to `"wasserstein"`.
         gp_weight: lambda, the weight of the gradient penalty. Defaults to `10`.
         d_steps: critic updates per generator update (n_critic); a training
             batch holds `d_steps` real minibatches. Defaults to `5`.

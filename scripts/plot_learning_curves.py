@@ -22,7 +22,7 @@ import matplotlib.ticker  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from zoo import pretrained  # noqa: E402
+from zoo.loading import pretrained  # noqa: E402
 
 
 def curves():

@@ -21,7 +21,7 @@ import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from zoo import cli  # noqa: E402
+from zoo.commands import cli  # noqa: E402
 
 cli.import_tensorflow_quietly()
 
@@ -35,7 +35,8 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from absl import flags  # noqa: E402
 
-from zoo import data, extractors  # noqa: E402
+from zoo import data  # noqa: E402
+from zoo.metrics import extractors  # noqa: E402
 
 flags.DEFINE_string("output", str(extractors.CLASSIFIER_FILE), "Where the .keras file goes.")
 flags.DEFINE_integer("epochs", 8, "Passes over the train split.", lower_bound=1)

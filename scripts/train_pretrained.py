@@ -4,7 +4,7 @@
     python scripts/train_pretrained.py --entries=dcgan_fashion_mnist # one entry
     python scripts/train_pretrained.py --entries=dcgan_fashion_mnist --skip_training
 
-For each entry: its recorded `train.py` command (zoo/recipes.py) in
+For each entry: its recorded `train.py` command (zoo/catalogue/recipes.py) in
 `runs/pretrained/<name>/`, which resumes where an interrupted run stopped;
 `evaluate.py` on the finished run; then the preset `pretrained/<name>/`, whose
 model card records the command, the machine, the wall time, the code's commit,
@@ -19,14 +19,16 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from zoo import cli  # noqa: E402
+from zoo.commands import cli  # noqa: E402
 
 cli.import_tensorflow_quietly()
 
 from absl import flags  # noqa: E402
 
-from zoo import catalogue, presets, recipes  # noqa: E402
-from zoo.errors import ZooError  # noqa: E402
+from zoo import catalogue  # noqa: E402
+from zoo.catalogue import recipes  # noqa: E402
+from zoo.core.errors import ZooError  # noqa: E402
+from zoo.loading import presets  # noqa: E402
 
 flags.DEFINE_list("entries", list(recipes.RECIPES), "Catalogue entries to make, in this order.")
 flags.DEFINE_bool("skip_training", False, "Publish finished runs only (score and write presets).")

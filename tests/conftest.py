@@ -44,7 +44,7 @@ def zoo_cache(tmp_path_factory, monkeypatch):
     Entry points run as subprocesses inherit it. Outside `tmp_path`, so a test
     that reads a whole `tmp_path` (an image folder) never meets the cache.
     """
-    from zoo.cache import CACHE_ENV
+    from zoo.core.cache import CACHE_ENV
 
     folder = tmp_path_factory.mktemp("gan_zoo_cache")
     monkeypatch.setenv(CACHE_ENV, str(folder))

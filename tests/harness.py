@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from zoo.errors import ZooError
+from zoo.core.errors import ZooError
 
 BATCH_SIZE = 4
 FIT_STEPS = 2

@@ -1,7 +1,10 @@
 """Helpers the test modules share: running entry points, writing IDX files,
 training a family beside Goodfellow's VanillaGAN, a tiny class-conditional GAN."""
 
+import contextlib
 import gzip
+import importlib
+import io
 import os
 import pathlib
 import struct
@@ -72,6 +75,37 @@ def run_script(script, *args, env=None):
         [sys.executable, str(ROOT / script), *args],
         cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})},
     )  # fmt: skip
+
+
+def run_command_in_process(command, *args, env=None):
+    """Runs a command line (`"generate"` for `zoo.commands.generate`) in this process.
+
+    The same parsing, error handling and exit codes as the script (`cli.run`),
+    without paying TensorFlow's import again: flags start from their defaults,
+    `env` is set for the call only. Returns a `CompletedProcess` with the
+    captured stdout and stderr.
+    """
+    module = importlib.import_module(f"zoo.commands.{command}")
+    from absl import flags
+
+    flags.FLAGS.unparse_flags()
+    stdout, stderr = io.StringIO(), io.StringIO()
+    argv = [f"{command}.py", *args]
+    saved_argv, saved_env = sys.argv, dict(os.environ)
+    sys.argv = argv
+    os.environ.update(env or {})
+    returncode = 0
+    try:
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            module.run()
+    except SystemExit as e:
+        returncode = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    finally:
+        sys.argv = saved_argv
+        os.environ.clear()
+        os.environ.update(saved_env)
+        flags.FLAGS.unparse_flags()
+    return subprocess.CompletedProcess(argv, returncode, stdout.getvalue(), stderr.getvalue())
 
 
 def assert_one_line_error(result, *fragments):

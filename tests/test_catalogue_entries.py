@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from tests.helpers import ROOT
-from zoo import pretrained
+from zoo.loading import pretrained
 
 pytestmark = pytest.mark.slow
 

@@ -12,7 +12,7 @@ from tensorflow.python.framework import config as tf_config
 
 import models  # noqa: F401  (registers the families, as users import them)
 from tests.fixtures import compat
-from zoo import registry
+from zoo.core import registry
 
 NAMES = sorted(compat.FIXTURES)
 TOLERANCE_ELSEWHERE = 1e-6

@@ -12,7 +12,8 @@ from tests.helpers import (
     run_script,
     run_script_with_test_models,
 )
-from zoo import data, extractors, metrics, training
+from zoo import data, metrics, training
+from zoo.metrics import extractors
 
 
 def run_evaluate(*args, env=None):
@@ -103,7 +104,7 @@ def test_evaluate_cli_unknown_metric_lists_valid_names(tmp_path):
 
 def test_evaluate_cli_needs_exactly_one_source(tmp_path):
     result = run_evaluate(f"--workdir={tmp_path}", "--pretrained=dcgan_fashion_mnist")
-    assert_one_line_error(result, "exactly one of --workdir, --model_path or --pretrained")
+    assert_one_line_error(result, "pass the model as --network=NAME_OR_PATH")
 
 
 def test_evaluate_cli_pretrained_unknown_or_unavailable_says_so():

@@ -66,7 +66,7 @@ def test_export_cli_workdir_writes_next_version_then_refuses_to_overwrite(dcgan_
 @pytest.mark.parametrize(
     "args, fragments",
     [
-        ([], ["exactly one of --workdir, --model_path or --pretrained"]),
+        ([], ["pass the model as --network=NAME_OR_PATH"]),
         (["--pretrained=no_such_model"], ["unknown pretrained model 'no_such_model'"]),
     ],
     ids=["no_source", "unknown_pretrained"],

@@ -1,14 +1,19 @@
 """generate.py as a user runs it: every mode from a saved model, no dataset."""
 
+import pathlib
+
 import keras
 import numpy as np
 import pytest
 from PIL import Image
 
 import models
-from tests.helpers import assert_one_line_error, run_script
-from zoo import data, drawing, extractors, latents, pictures
-from zoo.errors import ZooError
+from tests.helpers import assert_one_line_error, run_command_in_process, run_script
+from zoo import data, drawing
+from zoo.core import latents
+from zoo.core.errors import ZooError
+from zoo.drawing import pictures
+from zoo.metrics import extractors
 
 SIDE = 16
 PAD = 2  # pixels between the tiles of every picture
@@ -60,8 +65,8 @@ def styled(tmp_path_factory):
 def _generate(model_path, *flags):
     """generate.py on a .keras file, where no Fashion-MNIST is to be found."""
     missing = model_path.parent / "no-fashion-mnist-here"
-    return run_script(
-        "generate.py", f"--model_path={model_path}", *flags,
+    return run_command_in_process(
+        "generate", f"--model_path={model_path}", *flags,
         env={"GAN_ZOO_FASHION_MNIST_DIR": str(missing)},
     )  # fmt: skip
 
@@ -107,6 +112,24 @@ def test_generate_grid_of_a_conditional_model_has_one_row_per_class(saved, tmp_p
     picture = _png(output)
     assert picture.shape == _grid_shape(3, 2)
     np.testing.assert_allclose(picture.astype(int), expected.astype(int), atol=1)
+
+
+def test_generate_script_draws_a_grid_and_fails_in_one_line(saved, tmp_path):
+    """The script itself, in its own process; the other tests run the command in-process."""
+    root, gans = saved
+    output = tmp_path / "grid.png"
+    env = {"GAN_ZOO_FASHION_MNIST_DIR": str(tmp_path / "none")}
+
+    drawn = run_script("generate.py", f"--model_path={root / 'dcgan.keras'}", "--num_samples=4",
+                       f"--output={output}", env=env)  # fmt: skip
+    refused = run_script(
+        "generate.py", f"--model_path={root / 'dcgan.keras'}", "--label=1", env=env
+    )
+
+    assert drawn.returncode == 0, drawn.stderr
+    expected = pictures.samples_picture(gans["dcgan"].generate(4, seed=0), None)
+    np.testing.assert_allclose(_png(output).astype(int), expected.astype(int), atol=1)
+    assert_one_line_error(refused, "unconditional")
 
 
 def test_generate_grid_of_one_label(saved, tmp_path):
@@ -367,19 +390,19 @@ def test_generate_attribute_walks_or_fails_in_one_line(saved, tmp_path):
     "model, flags, fragment",
     [
         ("dcgan", ["--label=1"], "unconditional"),
-        ("sagan", ["--label=3"], "--label must be in [0, 3)"),
+        ("sagan", ["--label=3"], "--class must be in [0, 3)"),
         ("dcgan", ["--mode=attention"], "no attention layer"),
         ("sagan", ["--mode=attention", "--query=8,0"], "--query must be row,col"),
         ("sagan", ["--mode=attention", "--query=a"], "--query must be row,col"),
         ("dcgan", ["--mode=pictures"], "--mode"),
-        ("dcgan", ["--seeds=1,x"], "--seeds must be a comma-separated list of seeds"),
-        ("dcgan", ["--seeds=2,-1"], "--seeds must be a comma-separated list of seeds"),
+        ("dcgan", ["--seeds=1,x"], "--seeds must be seeds and ranges like 0-35"),
+        ("dcgan", ["--seeds=2,-1"], "--seeds must be seeds and ranges like 0-35"),
         ("dcgan", ["--seeds=1,2", "--num_samples=4"], "drop --seed and --num_samples"),
         ("dcgan", ["--truncation_psi=0.5"], "DCGAN has no truncation trick"),
         ("dcgan", ["--truncation_psi=abc"], "--truncation_psi"),
         ("dcgan", ["--mode=attention", "--seeds=1,2"], "--mode=attention takes no --seeds"),
         ("dcgan", ["--mode=interpolate", "--seeds=1,2,3"], "takes two seeds"),
-        ("dcgan", ["--mode=interpolate", "--steps=1"], "--steps"),
+        ("dcgan", ["--mode=interpolate", "--steps=1"], "--frames"),
         ("dcgan", ["--mode=style_mix"], "DCGAN has no style space"),
         ("dcgan", ["--mode=truncation"], "DCGAN has no truncation trick"),
         ("sagan", ["--mode=attribute", "--from_class=0", "--to_class=1"],
@@ -389,6 +412,12 @@ def test_generate_attribute_walks_or_fails_in_one_line(saved, tmp_path):
          "--to_class='hat' is no Fashion-MNIST class"),
         ("dcgan", ["--mode=attribute", "--from_class=Shirt", "--to_class=coat"],
          "28x28 or 32x32"),
+        ("dcgan", ["--seeds=5-2"], "--seeds must be seeds and ranges like 0-35"),
+        ("sagan", ["--class=hat"], "--class='hat' is no Fashion-MNIST class"),
+        ("dcgan", ["--truncation_psi=nan"], "--truncation_psi must be a finite number"),
+        ("dcgan", ["--outdir=o"], "--outdir writes one PNG per seed of --seeds"),
+        ("dcgan", ["--seeds=0-3", "--grid"], "--grid writes the seeds' grid beside --outdir"),
+        ("dcgan", ["--mode=interpolate", "--outdir=o"], "takes no --outdir"),
     ],
     ids=[
         "label_unconditional", "label_range", "attention_dcgan", "query_range", "query_form",
@@ -396,6 +425,8 @@ def test_generate_attribute_walks_or_fails_in_one_line(saved, tmp_path):
         "psi_dcgan", "psi_not_a_number", "flag_of_another_mode", "interpolate_three_seeds",
         "interpolate_one_step", "style_mix_dcgan", "truncation_dcgan", "attribute_conditional",
         "attribute_one_class", "attribute_unknown_class", "attribute_image_size",
+        "seed_range_backwards", "class_unknown_name", "psi_nan", "outdir_without_seeds",
+        "grid_without_outdir", "outdir_of_another_mode",
     ],
 )  # fmt: skip
 def test_generate_bad_request_fails_in_one_line(saved, tmp_path, model, flags, fragment):
@@ -413,3 +444,92 @@ def test_generate_bad_psis_of_a_sweep_fail_in_one_line(styled, tmp_path):
     result = _generate(path, "--mode=truncation", "--psis=1,half", f"--output={tmp_path / 'x.png'}")
 
     assert_one_line_error(result, "--psis must be a comma-separated list of numbers")
+
+
+# ------------------------------------------------------------ stylegan2-ada's habits
+
+
+def test_generate_outdir_writes_one_png_per_seed_of_a_range(saved, tmp_path):
+    root, gans = saved
+    outdir = tmp_path / "out"
+
+    result = _generate(root / "dcgan.keras", "--seeds=3-5,9", f"--outdir={outdir}", "--grid")
+
+    assert result.returncode == 0, result.stderr
+    assert "loaded DCGAN from the model file" in result.stdout
+    names = sorted(p.name for p in outdir.iterdir())
+    assert names == ["grid.png", "seed0003.png", "seed0004.png", "seed0005.png", "seed0009.png"]
+    for seed in (3, 9):  # the sample of seed s is the first of --seed=s
+        _assert_same_image(
+            _png(outdir / f"seed{seed:04d}.png"), gans["dcgan"].generate(1, seed=seed)[0]
+        )
+    assert _png(outdir / "grid.png").shape == _grid_shape(2, 2)
+
+
+def test_generate_outdir_names_the_class_of_a_conditional_model(saved, tmp_path):
+    root, gans = saved
+    outdir = tmp_path / "out"
+
+    by_index = _generate(root / "sagan.keras", "--seeds=0-1", "--class=2", f"--outdir={outdir}")
+    in_turn = _generate(root / "sagan.keras", "--seeds=7-9", f"--outdir={outdir}")
+
+    assert by_index.returncode == 0 and in_turn.returncode == 0, by_index.stderr + in_turn.stderr
+    assert sorted(p.name for p in outdir.iterdir()) == [
+        "seed0000_class2.png", "seed0001_class2.png",
+        "seed0007_class0.png", "seed0008_class1.png", "seed0009_class2.png",
+    ]  # fmt: skip
+    z = _seed_latents([1], 8)
+    expected = gans["sagan"].generate(latents=z, labels=np.array([2], np.int32))
+    _assert_same_image(_png(outdir / "seed0001_class2.png"), expected[0])
+
+
+def test_generate_class_by_name_and_trunc_alias(saved, styled, tmp_path):
+    root, gans = saved
+    path, gan = styled
+    named = tmp_path / "named.png"
+    truncated = tmp_path / "trunc.png"
+
+    by_name = _generate(root / "dcgan28.keras", "--class=Shirt", f"--output={named}")
+    trunc = _generate(path, "--seeds=4", "--trunc=0.5", f"--output={truncated}")
+
+    assert_one_line_error(by_name, "unconditional")  # a name is parsed, then refused here
+    assert trunc.returncode == 0, trunc.stderr
+    z = _seed_latents([4], gan.latent_dim)
+    _assert_same_image(_tile(_png(truncated), 0, 0), gan.generate(latents=z, truncation_psi=0.5)[0])
+
+
+def test_generate_refuses_outputs_that_are_not_what_they_name(saved, tmp_path):
+    root, _ = saved
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "keep.png").write_bytes(b"x")
+    a_file = tmp_path / "file.png"
+    a_file.write_bytes(b"y")
+
+    output_folder = _generate(root / "dcgan.keras", f"--output={folder}")
+    outdir_file = _generate(root / "dcgan.keras", "--seeds=0-1", f"--outdir={a_file}")
+
+    assert_one_line_error(output_folder, f"--output={folder} is a folder")
+    assert_one_line_error(outdir_file, f"--outdir={a_file} is a file")
+    assert (folder / "keep.png").read_bytes() == b"x" and a_file.read_bytes() == b"y"
+
+
+def test_generate_network_takes_every_kind_of_source(saved, tmp_path):
+    root, _ = saved
+
+    from_file = _generate_network(root / "dcgan.keras", "--num_samples=1", tmp_path / "a.png")
+    missing = _generate_network(tmp_path / "absent.keras", "--num_samples=1", tmp_path / "b.png")
+    not_a_model = _generate_network(tmp_path, "--num_samples=1", tmp_path / "c.png")
+
+    assert from_file.returncode == 0, from_file.stderr
+    assert "loaded DCGAN from the model file" in from_file.stdout
+    assert_one_line_error(missing, "no such file or folder")
+    assert_one_line_error(not_a_model, "neither a training run", "nor a preset")
+
+
+def _generate_network(network, *flags):
+    *flags, output = flags
+    return run_command_in_process(
+        "generate", f"--network={network}", *flags, f"--output={output}",
+        env={"GAN_ZOO_FASHION_MNIST_DIR": str(pathlib.Path(output).parent / "none")},
+    )  # fmt: skip

@@ -16,10 +16,12 @@ import tensorflow as tf
 import models  # noqa: F401  (registers the families)
 import zoo
 from tests.conftest import REPLICA_DEVICES, REPO_ROOT
-from zoo import distribute, sources, training
 from zoo import export as zoo_export
-from zoo.errors import ZooError
-from zoo.latents import TrainingNoise
+from zoo import training
+from zoo.core import distribute
+from zoo.core.errors import ZooError
+from zoo.core.latents import TrainingNoise
+from zoo.loading import sources
 
 SIDE = 16
 CLASSES = 3
@@ -266,7 +268,7 @@ def _free_ports(count):
 _WORKER_SCRIPT = """
 import json, sys
 import numpy as np
-from zoo import cli
+from zoo.commands import cli
 cli.import_tensorflow_quietly()
 import models  # noqa: F401
 from zoo import training

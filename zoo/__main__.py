@@ -10,8 +10,9 @@ import inspect
 import sys
 import textwrap
 
-from zoo import pretrained, registry
-from zoo.errors import ZooError
+from zoo.core import registry
+from zoo.core.errors import ZooError
+from zoo.loading import pretrained
 
 USAGE = "usage: python -m zoo [families | catalogue | args FAMILY]"
 CATALOGUE_METRICS = (("fid10k", "{:.2f}"), ("is10k", "{:.2f}"), ("kid10k", "{:.3f}"),

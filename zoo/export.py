@@ -17,12 +17,12 @@ signatures:
 - `generate`: `seed` int64 `[]`, `num_samples` int32 `[]` (plus `labels` int32
   `[num_samples]`, and `truncation_psi` float32 `[]` where the model's `call`
   takes one) -> the same outputs and the `latents` used, a pure function of the
-  seed: `zoo.latents.seeded_latents`, the latents of `GAN.generate(num_samples,
+  seed: `zoo.core.latents.seeded_latents`, the latents of `GAN.generate(num_samples,
   seed=seed)` in Keras, of a training run's grids and of `evaluate.py`'s
   scored samples for the same seed;
 - `interpolate`: `start`, `end` float32 `[latent_dim]`, `num_steps` int32 `[]`
   (plus `label` int32 `[]`) -> the images along the slerp between the two
-  latents (`zoo.latents.interpolation_path`) and those latents.
+  latents (`zoo.core.latents.interpolation_path`) and those latents.
 
 Families steered by per-layer styles (StyleGAN: `GAN.capabilities.styles` is
 `(num_ws, w_dim)`) get two more, so a server can mix styles:
@@ -54,8 +54,10 @@ import uuid
 import keras
 import tensorflow as tf
 
-from zoo import data, latents, registry, sources
-from zoo.errors import ZooError
+from zoo import data
+from zoo.core import latents, registry
+from zoo.core.errors import ZooError
+from zoo.loading import sources
 
 SIGNATURES = ("serving_default", "generate", "interpolate")
 MODEL_CARD_FILE = "model_card.json"
@@ -446,10 +448,12 @@ def _put_back(previous, final, reason):
 # ------------------------------------------------------------------ sources
 
 
-def load_for_export(*, workdir=None, model_path=None, pretrained=None):
+def load_for_export(*, network=None, workdir=None, model_path=None, pretrained=None):
     """Loads the model of one source with what its model card needs.
 
     Args:
+        network: a catalogue name, preset folder, `.keras` file or run
+            directory (`sources.network_kind`).
         workdir: a training workdir (its latest checkpoint).
         model_path: a `.keras` file.
         pretrained: a catalogue name (`zoo.list_pretrained()`) or a preset folder.
@@ -461,7 +465,14 @@ def load_for_export(*, workdir=None, model_path=None, pretrained=None):
     Raises:
         ZooError: not exactly one source, or a source that cannot be loaded.
     """
-    loaded = sources.load_from_source(workdir=workdir, model_path=model_path, pretrained=pretrained)
+    loaded = sources.load_from_source(
+        network=network, workdir=workdir, model_path=model_path, pretrained=pretrained
+    )
+    return export_card(loaded)
+
+
+def export_card(loaded):
+    """`(model, card, default_name)` of a `sources.LoadedModel` (`load_for_export`)."""
     if loaded.pretrained is not None:
         preset_card = loaded.pretrained
         card = model_card(

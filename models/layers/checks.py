@@ -1,6 +1,6 @@
 """Argument checks and error marking that the layer modules (and StyleGAN's networks) share."""
 
-from zoo.errors import ZooError
+from zoo.core.errors import ZooError
 
 
 def one_line(error):

@@ -4,7 +4,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from zoo.errors import ZooError
+from zoo.core.errors import ZooError
 
 from .checks import require_positive
 

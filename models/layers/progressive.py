@@ -9,7 +9,7 @@ import math
 import keras
 from keras import ops
 
-from zoo.errors import ZooError
+from zoo.core.errors import ZooError
 
 from .checks import one_line, pair, require_positive
 

@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from zoo.errors import ZooError
+from zoo.core.errors import ZooError
 
 from .checks import one_line, require_positive
 

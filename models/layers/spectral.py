@@ -3,8 +3,8 @@
 import keras
 from keras import ops
 
-from zoo import distribute
-from zoo.errors import ZooError
+from zoo.core import distribute
+from zoo.core.errors import ZooError
 
 # Keeps `normalize` finite on a zero vector: its squared norm is floored here.
 _NORM_FLOOR = 1e-12

@@ -5,7 +5,7 @@ import math
 import keras
 from keras import ops
 
-from zoo.errors import ZooError
+from zoo.core.errors import ZooError
 
 from .checks import one_line, pair, require_positive
 from .resampling import Upsample2D
@@ -216,7 +216,7 @@ class NoiseInjection(keras.layers.Layer):
 
     With `training=True` the noise is drawn anew at every call: from
     `noise_source` when a model sets one (a GAN sets its
-    `zoo.latents.TrainingNoise`, which also works under `tf.distribute`),
+    `zoo.core.latents.TrainingNoise`, which also works under `tf.distribute`),
     else from the layer's own `keras.random.SeedGenerator`. Otherwise (`training=False` or
     `None`) the layer adds a constant noise image `(H, W, 1)`, a
     non-trainable weight drawn once when the layer is built (NVIDIA's

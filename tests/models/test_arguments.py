@@ -14,8 +14,8 @@ import pytest
 import models
 from models import arguments, base
 from tests.helpers import assert_one_line_error, run_script
-from zoo import registry
-from zoo.errors import ZooError
+from zoo.core import registry
+from zoo.core.errors import ZooError
 
 # Tiny networks, so the values a family accepts build in milliseconds.
 TINY_KWARGS = {

@@ -10,7 +10,7 @@ from models.dcgan import DCGAN
 from models.sagan import SAGAN
 from models.vanilla_gan import VanillaGAN
 from tests.harness import random_dataset
-from zoo import latents
+from zoo.core import latents
 
 TINY_POINTS = {"image_shape": (2,), "latent_dim": 4, "hidden_dims": (8, 8)}
 

@@ -7,7 +7,7 @@ import pytest
 from models.dcgan import DCGAN
 from tests.harness import random_dataset, run_gan_test
 from tests.helpers import fit_beside_vanilla_gan
-from zoo.errors import ZooError
+from zoo.core.errors import ZooError
 
 
 @pytest.mark.parametrize("image_shape", [(16, 16, 1), (28, 28, 1)], ids=["16x16", "28x28"])

@@ -11,8 +11,9 @@ from models import progan
 from models.progan import ProGAN
 from tests.harness import run_gan_test
 from tests.helpers import assert_one_line_error, run_script
-from zoo import sources, training
-from zoo.errors import ZooError
+from zoo import training
+from zoo.core.errors import ZooError
+from zoo.loading import sources
 
 TINY = {"latent_dim": 8, "max_filters": 4, "filter_base": 8, "images_per_phase": 16}
 
@@ -183,7 +184,7 @@ def test_progan_saved_and_loaded_keeps_stage_and_samples(tmp_path):
 
 def test_phase_plan_of_a_family_that_does_not_grow_is_one_phase_at_the_run_batch():
     from models import VanillaGAN
-    from zoo.phases import TrainingPhase
+    from zoo.core.phases import TrainingPhase
 
     model = VanillaGAN(image_shape=(2,), hidden_dims=(4,))
     config = training.TrainConfig(model="vanilla_gan", dataset="ring8", steps=10, batch_size=32)

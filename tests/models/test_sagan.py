@@ -9,8 +9,8 @@ from models.sagan import SAGAN
 from tests.harness import random_dataset, run_gan_test
 from tests.helpers import assert_one_line_error, run_script
 from zoo import training
+from zoo.core.errors import ZooError
 from zoo.data import DatasetInfo
-from zoo.errors import ZooError
 
 TINY = {"latent_dim": 8, "base_filters": 8}
 

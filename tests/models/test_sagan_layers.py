@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 from models import layers
-from zoo.errors import ZooError
+from zoo.core.errors import ZooError
 
 
 def _normal(shape, seed=0):

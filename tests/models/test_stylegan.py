@@ -8,7 +8,7 @@ import tensorflow as tf
 from models.stylegan import StyleGAN, TrackedAverage
 from tests.harness import random_dataset, run_gan_test
 from zoo import training
-from zoo.errors import ZooError
+from zoo.core.errors import ZooError
 
 TINY = {"latent_dim": 8, "w_dim": 8, "max_channels": 16, "channel_base": 64}
 

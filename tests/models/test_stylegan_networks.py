@@ -7,7 +7,7 @@ import tensorflow as tf
 
 from models import layers
 from models import stylegan_networks as networks
-from zoo.errors import ZooError
+from zoo.core.errors import ZooError
 
 CHANNELS_AT = networks.default_channels(max_channels=8, channel_base=64)
 W_DIM = 8

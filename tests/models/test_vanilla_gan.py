@@ -9,7 +9,7 @@ from models import arguments, base
 from models.base import GAN
 from models.vanilla_gan import VanillaGAN
 from tests.harness import random_dataset, run_gan_test
-from zoo.errors import ZooError
+from zoo.core.errors import ZooError
 
 TINY = {"latent_dim": 4, "hidden_dims": (8, 8)}
 

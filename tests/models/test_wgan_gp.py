@@ -12,9 +12,9 @@ from models.vanilla_gan import VanillaGAN
 from models.wgan_gp import WGANGP
 from tests.harness import random_dataset, run_gan_test
 from tests.helpers import fit_beside_vanilla_gan
+from zoo.core.errors import ZooError
 from zoo.data import load_dataset
-from zoo.errors import ZooError
-from zoo.modes import mode_statistics
+from zoo.metrics.modes import mode_statistics
 
 TINY_IMAGES = {"latent_dim": 8, "base_filters": 4}
 TINY_POINTS = {"latent_dim": 4, "hidden_dims": (8, 8)}

@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo import catalogue, presets, recipes, sources, training
-from zoo.errors import ZooError
+from zoo import catalogue, training
+from zoo.catalogue import recipes
+from zoo.core.errors import ZooError
+from zoo.loading import presets, sources
 
 RECIPE = recipes.Recipe(
     name="vanilla_gan_ring8", model="vanilla_gan", dataset="ring8", steps=4,
@@ -34,7 +36,7 @@ def test_recipe_command_is_train_py_with_its_flags():
 
 
 def test_every_catalogue_recipe_parses_as_train_py_flags():
-    from zoo import cli
+    from zoo.commands import cli
 
     for recipe in recipes.RECIPES.values():
         kwargs = next(a for a in recipe.train_args() if a.startswith("--model_kwargs="))

@@ -15,8 +15,8 @@ import tensorflow as tf
 
 from tests.helpers import write_idx
 from zoo import data
+from zoo.core.errors import ZooError
 from zoo.data import folders
-from zoo.errors import ZooError
 
 
 def _first_batch(dataset):

@@ -25,8 +25,9 @@ import models
 import zoo
 from tests.harness import random_dataset
 from tests.helpers import TinyConditionalGAN
-from zoo import drawing, export, latents, metrics, training
-from zoo.errors import ZooError
+from zoo import drawing, export, metrics, training
+from zoo.core import latents
+from zoo.core.errors import ZooError
 
 TOLERANCE = 1e-5
 # The console script TensorFlow installs beside the interpreter; its module otherwise.
@@ -619,7 +620,7 @@ def tiny_kwargs(name):
         "d_steps": 1,
         "ema_decay": 0.5,
     }
-    accepted = zoo.registry.constructor_arguments(zoo.get_model_class(name))
+    accepted = zoo.core.registry.constructor_arguments(zoo.get_model_class(name))
     return {k: v for k, v in small.items() if k in accepted}
 
 
@@ -812,7 +813,7 @@ def test_load_for_export_of_model_keras_uses_the_folder_name(points_workdir):
     ids=["none", "workdir_and_model_path", "workdir_and_pretrained"],
 )
 def test_load_for_export_needs_exactly_one_source(sources):
-    with pytest.raises(ZooError, match="exactly one of --workdir, --model_path or --pretrained"):
+    with pytest.raises(ZooError, match="pass the model as --network=NAME_OR_PATH"):
         export.load_for_export(**sources)
 
 

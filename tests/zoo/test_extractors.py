@@ -7,8 +7,9 @@ import keras
 import numpy as np
 import pytest
 
-from zoo import data, extractors
-from zoo.errors import ZooError
+from zoo import data
+from zoo.core.errors import ZooError
+from zoo.metrics import extractors
 
 # The bar for the shipped classifier, and its size budget.
 MIN_ACCURACY = 0.92
@@ -139,7 +140,7 @@ def test_extract_peak_memory_does_not_grow_with_num_samples(tiny_extractor):
 
 
 def test_inception_with_random_weights_resizes_and_gives_2048_features():
-    extractor = extractors.get_extractor("inception")
+    extractor = extractors.get_extractor("inception", "random")
     assert extractor.weights_sha256 is None  # random weights: never cached
     inputs = extractor.preprocess(np.zeros((2, 28, 28, 1), np.float32))
     assert tuple(inputs.shape) == (2, 299, 299, 3)

@@ -5,8 +5,11 @@ import pytest
 import tensorflow as tf
 
 import models
-from zoo import drawing, latents, pictures, sources, training
-from zoo.errors import ZooError
+from zoo import drawing, training
+from zoo.core import latents
+from zoo.core.errors import ZooError
+from zoo.drawing import pictures
+from zoo.loading import sources
 
 
 def numpy_slerp(start, end, t):

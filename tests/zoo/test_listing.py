@@ -8,8 +8,8 @@ import pytest
 
 import zoo
 from tests.helpers import ROOT
-from zoo import pretrained
-from zoo.errors import ZooError
+from zoo.core.errors import ZooError
+from zoo.loading import pretrained
 
 listing = importlib.import_module("zoo.__main__")
 

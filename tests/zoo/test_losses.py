@@ -1,4 +1,4 @@
-"""zoo.losses: golden values worked out by hand from each paper's formula."""
+"""zoo.core.losses: golden values worked out by hand from each paper's formula."""
 
 import math
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from zoo import losses
-from zoo.errors import ZooError
+from zoo.core import losses
+from zoo.core.errors import ZooError
 
 LOG_2 = math.log(2.0)
 

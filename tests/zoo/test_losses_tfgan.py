@@ -1,4 +1,4 @@
-"""zoo.losses against TF-GAN's `losses_impl`, wherever TF-GAN has the same loss.
+"""zoo.core.losses against TF-GAN's `losses_impl`, wherever TF-GAN has the same loss.
 
 `import tensorflow_gan` fails on TensorFlow >= 2.16 (tensorflow/gan#55), so
 `losses_impl` is loaded without the package `__init__`. TF-GAN's defaults are
@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from zoo import losses
-from zoo import tfgan as tfgan_loader
-from zoo.errors import ZooError
+from zoo.core import losses
+from zoo.core.errors import ZooError
+from zoo.metrics import tfgan as tfgan_loader
 
 
 @pytest.fixture(scope="module")

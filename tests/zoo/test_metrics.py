@@ -11,8 +11,9 @@ import scipy.linalg
 import tensorflow as tf
 from tensorflow.core.util import event_pb2
 
-from zoo import extractors, metrics
-from zoo.errors import ZooError
+from zoo import metrics
+from zoo.core.errors import ZooError
+from zoo.metrics import extractors
 
 # ------------------------------------------------------------------ FID
 
@@ -282,7 +283,7 @@ class _IdentityKerasExtractor(extractors.KerasExtractor):
 
 def test_reference_of_points_raises_zoo_error(cache, tmp_path):
     extractor = extractors.ClassifierExtractor(_tiny_classifier_file(tmp_path / "c.keras"))
-    with pytest.raises(ZooError, match="zoo.modes"):
+    with pytest.raises(ZooError, match="zoo.metrics.modes"):
         metrics.reference_activations("ring8", "train", (2,), extractor)
 
 
@@ -373,7 +374,7 @@ def test_metrics_callback_for_points_fails_before_training(cache, tmp_path):
     model.compile()
     callback = metrics.MetricsCallback(5, "fid1k", None)
     callback.set_model(model)
-    with pytest.raises(ZooError, match="zoo.modes"):
+    with pytest.raises(ZooError, match="zoo.metrics.modes"):
         callback.on_train_begin()
 
 

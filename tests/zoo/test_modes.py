@@ -1,13 +1,13 @@
-"""zoo.modes: the VEEGAN/PacGAN mode-coverage protocol on ring8 and grid25."""
+"""zoo.metrics.modes: the VEEGAN/PacGAN mode-coverage protocol on ring8 and grid25."""
 
 import math
 
 import numpy as np
 import pytest
 
+from zoo.core.errors import ZooError
 from zoo.data import MIXTURE_STDDEV, load_dataset, mixture_means
-from zoo.errors import ZooError
-from zoo.modes import as_json, format_report, mode_statistics, real_data_statistics
+from zoo.metrics.modes import as_json, format_report, mode_statistics, real_data_statistics
 
 # Share of a 2-D Gaussian within 3 standard deviations: P(chi2_2 <= 9).
 REAL_HIGH_QUALITY = 1.0 - math.exp(-9.0 / 2.0)

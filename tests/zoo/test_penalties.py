@@ -1,4 +1,4 @@
-"""zoo.losses penalties: golden values, linear-critic closed forms, the Dirac GAN."""
+"""zoo.core.losses penalties: golden values, linear-critic closed forms, the Dirac GAN."""
 
 import math
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from zoo import losses
+from zoo.core import losses
 
 
 def _half_squared_norm(samples):

@@ -3,7 +3,7 @@
 import numpy as np
 from PIL import Image
 
-from zoo import pictures
+from zoo.drawing import pictures
 
 
 def _tiles(count, side=4, channels=1):

@@ -12,8 +12,9 @@ import pytest
 
 import zoo
 from tests.harness import random_dataset
-from zoo import export, presets, pretrained, sources
-from zoo.errors import ZooError
+from zoo import export
+from zoo.core.errors import ZooError
+from zoo.loading import presets, pretrained, sources
 
 TINY = {
     "dcgan": {"image_shape": (16, 16, 1), "latent_dim": 8, "base_filters": 4, "ema_decay": 0.9},

@@ -1,4 +1,4 @@
-"""zoo.registry: finding, building and registering GAN families by name."""
+"""zoo.core.registry: finding, building and registering GAN families by name."""
 
 import keras
 import pytest
@@ -7,8 +7,8 @@ import zoo
 from models.base import GAN
 from models.dcgan import DCGAN
 from models.vanilla_gan import VanillaGAN
-from zoo import registry
-from zoo.errors import ZooError
+from zoo.core import registry
+from zoo.core.errors import ZooError
 
 
 def test_list_models_contains_every_family():

@@ -9,8 +9,9 @@ import pytest
 import tensorflow as tf
 from tensorflow.core.protobuf import trackable_object_graph_pb2
 
-from zoo import callbacks, training
-from zoo.errors import ZooError
+from zoo import training
+from zoo.core.errors import ZooError
+from zoo.training import callbacks
 
 STEPS = 6
 RESUME_AT = 2

@@ -14,8 +14,10 @@ import pytest
 import tensorflow as tf
 
 import models
-from zoo import data, registry, sources, training
-from zoo.errors import TrainingInterrupted, ZooError
+from zoo import data, training
+from zoo.core import registry
+from zoo.core.errors import TrainingInterrupted, ZooError
+from zoo.loading import sources
 from zoo.training import loop, workdir
 
 # A DCGAN small enough to train a dozen steps in seconds on Fashion-MNIST.

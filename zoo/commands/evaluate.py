@@ -1,12 +1,16 @@
 """Scores a trained GAN (FID, IS, KID, ...) and writes a grid of its samples.
 
-    python evaluate.py --workdir=runs/dcgan
-    python evaluate.py --workdir=runs/dcgan --metrics=fid50k,is50k,kid50k,pr50k3
-    python evaluate.py --model_path=runs/dcgan/model.keras --output=grid.png --seed=3
-    python evaluate.py --pretrained=dcgan_fashion_mnist
-    python evaluate.py --workdir=runs/dcgan --extractor=inception \
+    python evaluate.py --network=runs/dcgan
+    python evaluate.py --network=runs/dcgan --metrics=fid50k,is50k,kid50k,pr50k3
+    python evaluate.py --network=runs/dcgan/model.keras --output=grid.png --seed=3
+    python evaluate.py --network=dcgan_fashion_mnist
+    python evaluate.py --network=runs/dcgan --extractor=inception \
         --inception_weights=https://tfhub.dev/tensorflow/tfgan/eval/inception/1
-    python evaluate.py --workdir=runs/grid25      # a model of ring8 / grid25
+    python evaluate.py --network=runs/grid25      # a model of ring8 / grid25
+
+`--network` takes a catalogue name, a preset folder, a `.keras` file or a
+training run directory (`--workdir`, `--model_path` and `--pretrained` still
+work).
 
 Prints a table of the metrics beside the real-data floor (the test split scored
 as if it were generated: what a perfect generator would get) and writes
@@ -17,26 +21,27 @@ the real test images (`--noconditional_metrics` leaves them out). The grid is
 `model.generate(num_samples, seed=seed)`: the first of the samples scored, and
 what a run trained with the same seed drew in its grids. A model of a 2-D mixture
 gets the mode-collapse benchmark instead (VEEGAN / PacGAN protocol,
-`zoo.modes`): modes covered, share of high-quality samples and KL to uniform of
+`zoo.metrics.modes`): modes covered, share of high-quality samples and KL to uniform of
 2,500 samples, beside 2,500 real points scored the same way.
 """
 
-from zoo import cli
+from zoo.commands import cli
 
 cli.import_tensorflow_quietly()
 
 import json  # noqa: E402
+import math  # noqa: E402
 import pathlib  # noqa: E402
 import time  # noqa: E402
 
 from absl import flags  # noqa: E402
 
-from zoo import data, extractors, metrics, modes, pictures, sources  # noqa: E402
-from zoo.errors import ZooError  # noqa: E402
+from zoo import data, metrics  # noqa: E402
+from zoo.commands import network  # noqa: E402
+from zoo.core.errors import ZooError  # noqa: E402
+from zoo.drawing import pictures  # noqa: E402
+from zoo.metrics import extractors, modes  # noqa: E402
 
-flags.DEFINE_string("workdir", None, "A training workdir (its latest checkpoint is used).")
-flags.DEFINE_string("model_path", None, "A .keras file saved by train.py.")
-flags.DEFINE_string("pretrained", None, "A name of the pretrained catalogue (zoo.pretrained).")
 flags.DEFINE_integer(
     "num_samples", 64, "Samples in the grid (metrics take their protocol's count).", lower_bound=1
 )
@@ -46,7 +51,7 @@ flags.DEFINE_integer(
 )  # fmt: skip
 flags.DEFINE_integer(
     "seed", 0,
-    "Seed of the latents (zoo.latents.seeded_latents): the grid shows the first samples "
+    "Seed of the latents (zoo.core.latents.seeded_latents): the grid shows the first samples "
     "scored, the same as the grids of a run trained with this --seed.",
 )  # fmt: skip
 flags.DEFINE_string(
@@ -62,7 +67,8 @@ flags.DEFINE_enum(
 )
 flags.DEFINE_string(
     "inception_weights", None,
-    "Inception-v3 weights: a TF-Hub handle (URL or local folder) or a Keras .h5 file.",
+    "Inception-v3 weights (required by --extractor=inception): a TF-Hub handle (URL or local "
+    "folder) or a Keras .h5 file; `random` for tests (the numbers mean nothing).",
 )  # fmt: skip
 flags.DEFINE_string(
     "dataset", None, "Real data to compare with; default: the workdir's, else fashion_mnist."
@@ -75,6 +81,11 @@ flags.DEFINE_float(
     "truncation_psi", None,
     "Truncation trick for families that have it (StyleGAN): 1 none, 0 the average w; "
     "recorded in metrics.json. Default: no truncation.",
+)  # fmt: skip
+flags.DEFINE_alias("trunc", "truncation_psi")
+flags.register_validator(
+    "truncation_psi", lambda value: value is None or math.isfinite(value),
+    "--truncation_psi must be a finite number (1: no truncation, 0: the average w)",
 )  # fmt: skip
 flags.DEFINE_boolean(
     "conditional_metrics", True,
@@ -91,9 +102,9 @@ FLAGS = flags.FLAGS
 def main():
     # Checked before the (slow) model load, so a typo fails at once.
     protocols = metrics.get_protocols(FLAGS.metrics or "")
-    loaded = sources.load_from_source(
-        workdir=FLAGS.workdir, model_path=FLAGS.model_path, pretrained=FLAGS.pretrained
-    )
+    if FLAGS.extractor == "inception" and not FLAGS.inception_weights:
+        extractors.get_extractor(FLAGS.extractor)  # its one-line refusal, before the load
+    loaded = network.load()
     model = loaded.model
     dataset = FLAGS.dataset or loaded.dataset or "fashion_mnist"
     data_dir = FLAGS.data_dir or loaded.data_dir

@@ -1,8 +1,12 @@
 """Exports a trained GAN's generator as a SavedModel for TF Serving.
 
-    python export.py --workdir=runs/dcgan                  # -> serving/dcgan/<next version>/
-    python export.py --model_path=runs/dcgan/model.keras --name=fashion --version=3 --overwrite
-    python export.py --pretrained=dcgan_fashion_mnist --export_dir=/models
+    python export.py --network=runs/dcgan                  # -> serving/dcgan/<next version>/
+    python export.py --network=runs/dcgan/model.keras --name=fashion --version=3 --overwrite
+    python export.py --network=dcgan_fashion_mnist --export_dir=/models
+
+`--network` takes a catalogue name, a preset folder, a `.keras` file or a
+training run directory (`--workdir`, `--model_path` and `--pretrained` still
+work).
 
 The export holds the sampling generator (the EMA copy where the model keeps
 one) with the signatures `serving_default`, `generate` and `interpolate`, and
@@ -10,17 +14,15 @@ its model card as the asset `model_card.json`; docs/serving.md shows how to
 serve and query it.
 """
 
-from zoo import cli
+from zoo.commands import cli
 
 cli.import_tensorflow_quietly()
 
 from absl import flags  # noqa: E402
 
 from zoo import export  # noqa: E402
+from zoo.commands import network  # noqa: E402
 
-flags.DEFINE_string("workdir", None, "A training workdir (its latest checkpoint is exported).")
-flags.DEFINE_string("model_path", None, "A .keras file saved by train.py.")
-flags.DEFINE_string("pretrained", None, "A catalogue name (zoo.list_pretrained()).")
 flags.DEFINE_string(
     "export_dir", "serving", "Serving root; the model goes to <export_dir>/<name>/<version>/."
 )
@@ -32,9 +34,7 @@ FLAGS = flags.FLAGS
 
 
 def main():
-    model, card, default_name = export.load_for_export(
-        workdir=FLAGS.workdir, model_path=FLAGS.model_path, pretrained=FLAGS.pretrained
-    )
+    model, card, default_name = export.export_card(network.load())
     path = export.export(
         model,
         FLAGS.export_dir,

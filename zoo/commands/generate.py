@@ -1,33 +1,41 @@
 """Draws pictures from a trained GAN; needs no dataset.
 
-    python generate.py --workdir=runs/sagan                       # a grid, one row per class
-    python generate.py --workdir=runs/sagan --label=6 --num_samples=16   # shirts only
-    python generate.py --pretrained=dcgan_fashion_mnist --seed=3 --output=grid.png
-    python generate.py --workdir=runs/dcgan --seeds=3,14,15       # one sample per seed
-    python generate.py --workdir=runs/stylegan --truncation_psi=0.7
-    python generate.py --workdir=runs/sagan --mode=attention --query=8,8
-    python generate.py --workdir=runs/dcgan --mode=interpolate --seeds=3,7 --steps=16
-    python generate.py --workdir=runs/stylegan --mode=style_mix --row_seeds=1,2 --col_seeds=3,4,5
-    python generate.py --workdir=runs/stylegan --mode=truncation --seeds=0,1 --psis=1,0.5,0
-    python generate.py --workdir=runs/dcgan --mode=attribute --from_class=Shirt --to_class=Coat
+    python generate.py --network=dcgan_fashion_mnist --seeds=0-35 --outdir=out  # seed0000.png...
+    python generate.py --network=runs/sagan --seeds=0-9 --class=Shirt --outdir=out --grid
+    python generate.py --network=runs/sagan                        # a grid, one row per class
+    python generate.py --network=dcgan_fashion_mnist --seed=3 --output=grid.png
+    python generate.py --network=runs/stylegan --trunc=0.7
+    python generate.py --network=runs/sagan --mode=attention --query=8,8
+    python generate.py --network=runs/dcgan --mode=interpolate --seeds=3,7 --frames=16
+    python generate.py --network=runs/stylegan --mode=style_mix --row_seeds=1,2 --col_seeds=3-5
+    python generate.py --network=runs/stylegan --mode=truncation --seeds=0,1 --psis=1,0.5,0
+    python generate.py --network=runs/dcgan --mode=attribute --from_class=Shirt --to_class=Coat
+
+`--network` takes a catalogue name, a preset folder, a `.keras` file or a
+training run directory (`--workdir`, `--model_path` and `--pretrained` still
+work). Seeds are lists and ranges, `0-35,40,42-44`. `--class` takes a class
+index or a Fashion-MNIST name (`--label` is the same flag).
 
 Modes:
 - `grid`: `model.generate(num_samples, seed=seed)`, the samples `evaluate.py
   --seed` scores first; a conditional model draws the classes in turn (one
-  row per class) or only `--label`. `--seeds=s1,s2,...` draws one sample per
+  row per class) or only `--class`. `--seeds=0-35` draws one sample per
   seed instead: the latent of seed `s` is `seeded_latents(s, 1, latent_dim)`,
   the first latent of `--seed=s`, so the sample of `s` in `--seeds` is the
-  first sample of `--seed=s` (for a conditional model, with the same label:
-  pass `--label`). `--truncation_psi` (and `--truncation_cutoff`) for
-  families with the truncation trick (StyleGAN).
+  first sample of `--seed=s` (for a conditional model, with the same class:
+  pass `--class`). With `--outdir` each seed's sample is its own PNG,
+  `seed0042.png` (`seed0042_class6.png` for a conditional model; without
+  `--class` the seeds take the classes in turn), and `--grid` writes the
+  grid beside them. `--trunc` (`--truncation_psi`, and `--truncation_cutoff`)
+  for families with the truncation trick (StyleGAN).
 - `attention` (models with self-attention, SAGAN): each sample beside a heat
   map of where one query location of its attention layer looks.
-- `interpolate`: `--steps` images from the latent of one seed to another's
+- `interpolate`: `--frames` images from the latent of one seed to another's
   (`--seeds=a,b`), as a strip (PNG) and a looping animation (GIF, beside the
   PNG, `--frame_ms` per frame). The path is the great circle in z (slerp),
   except for style-based families (StyleGAN), whose w is interpolated on a
   straight line: w is where their generator is meant to be smooth (Karras et
-  al. 2019, Section 4). A conditional model draws every step with `--label`.
+  al. 2019, Section 4). A conditional model draws every frame with `--class`.
 - `style_mix` (style-based families): StyleGAN's style-mixing figure. The top
   row shows the samples of `--col_seeds`, the left column those of
   `--row_seeds`; cell `(r, c)` takes the styles of the layers before
@@ -41,14 +49,15 @@ Modes:
   classified by the shipped Fashion-MNIST classifier; the mean latent (w for
   style-based families) of those taken for `--from_class` is subtracted from
   the mean of those taken for `--to_class`, and each seed of `--seeds` walks
-  along that difference, `--steps` points from 0 to `--strength` times it:
+  along that difference, `--frames` points from 0 to `--strength` times it:
   one row per seed.
 
 Each picture goes to `--output`, by default
-`<model's folder>/samples/<mode>_seed<seeds>.png`.
+`<model's folder>/samples/<mode>_seed<seeds>.png`; an `--output` that is a
+folder, or an `--outdir` that is a file, is refused before anything is written.
 """
 
-from zoo import cli
+from zoo.commands import cli
 
 cli.import_tensorflow_quietly()
 
@@ -57,47 +66,50 @@ import pathlib  # noqa: E402
 
 from absl import flags  # noqa: E402
 
-from zoo import drawing, pictures, sources  # noqa: E402
-from zoo.errors import ZooError  # noqa: E402
+from zoo import drawing  # noqa: E402
+from zoo.commands import network  # noqa: E402
+from zoo.core.errors import ZooError  # noqa: E402
+from zoo.drawing import pictures  # noqa: E402
 
 MODES = ("grid", "attention", "interpolate", "style_mix", "truncation", "attribute")
 # The flags each mode reads, beyond the model's source and --output; any
 # other flag given is a mistake worth one line.
 MODE_FLAGS = {
-    "grid": ("seed", "num_samples", "seeds", "label", "truncation_psi", "truncation_cutoff"),
-    "attention": ("seed", "num_samples", "label", "query"),
+    "grid": (
+        "seed", "num_samples", "seeds", "class", "truncation_psi", "truncation_cutoff", "outdir",
+        "grid",
+    ),
+    "attention": ("seed", "num_samples", "class", "query"),
     "interpolate": (
-        "seeds", "steps", "frame_ms", "label", "truncation_psi", "truncation_cutoff",
+        "seeds", "frames", "frame_ms", "class", "truncation_psi", "truncation_cutoff",
     ),
     "style_mix": ("row_seeds", "col_seeds", "crossover", "truncation_psi", "truncation_cutoff"),
-    "truncation": ("seeds", "psis", "label", "truncation_cutoff"),
+    "truncation": ("seeds", "psis", "class", "truncation_cutoff"),
     "attribute": (
-        "seed", "pool", "from_class", "to_class", "seeds", "steps", "strength",
+        "seed", "pool", "from_class", "to_class", "seeds", "frames", "strength",
         "truncation_psi", "truncation_cutoff",
     ),
 }  # fmt: skip
 DEFAULT_SEEDS = {"interpolate": (0, 1), "truncation": (0, 1, 2, 3), "attribute": (0, 1, 2, 3)}
-MAX_SEED = 2**63 - 1
 
-flags.DEFINE_string("workdir", None, "A training workdir (its latest checkpoint is used).")
-flags.DEFINE_string("model_path", None, "A .keras file saved by train.py.")
-flags.DEFINE_string("pretrained", None, "A name of the pretrained catalogue (zoo.pretrained).")
 flags.DEFINE_enum("mode", "grid", MODES, "What to draw.")
 flags.DEFINE_integer(
-    "seed", 0, "Seed of the latents (zoo.latents.seeded_latents); attribute: of the pool."
+    "seed", 0, "Seed of the latents (zoo.core.latents.seeded_latents); attribute: of the pool."
 )
 flags.DEFINE_integer(
     "num_samples", None, "Samples drawn; default 64 for grid (rounded up to whole class rows), "
     "4 for attention.", lower_bound=1,
 )  # fmt: skip
 flags.DEFINE_list(
-    "seeds", None, "grid: one sample per seed (instead of --seed/--num_samples); interpolate: "
-    "the two ends (default 0,1); truncation, attribute: one row per seed (default 0,1,2,3).",
+    "seeds", None, "Seeds and ranges, 0-35,40. grid: one sample per seed (instead of "
+    "--seed/--num_samples); interpolate: the two ends (default 0,1); truncation, attribute: one "
+    "row per seed (default 0-3).",
 )  # fmt: skip
-flags.DEFINE_integer(
-    "label", None, "Class of every sample of a conditional model; default: the classes in turn "
-    "(interpolate: 0).",
+flags.DEFINE_string(
+    "class", None, "Class of every sample of a conditional model, by index or Fashion-MNIST name; "
+    "default: the classes in turn (interpolate: 0).",
 )  # fmt: skip
+flags.DEFINE_alias("label", "class")
 flags.DEFINE_list(
     "query", None, "attention: row,col of the query on the attention grid; default its center."
 )
@@ -105,14 +117,16 @@ flags.DEFINE_float(
     "truncation_psi", None, "Truncation trick (StyleGAN): pull w towards its average, 1 not at "
     "all, 0 all the way; default: none.",
 )  # fmt: skip
+flags.DEFINE_alias("trunc", "truncation_psi")
 flags.DEFINE_integer(
     "truncation_cutoff", None, "Truncate only the first this many layers' styles (with "
     "--truncation_psi, or the psis of --mode=truncation); default: all.", lower_bound=0,
 )  # fmt: skip
 flags.DEFINE_integer(
-    "steps", 8, "interpolate: images along the path; attribute: points of each walk.",
+    "frames", 8, "interpolate: images along the path; attribute: points of each walk.",
     lower_bound=2,
 )  # fmt: skip
+flags.DEFINE_alias("steps", "frames")
 flags.DEFINE_integer(
     "frame_ms", 100, "interpolate: milliseconds per GIF frame (rounded to 10).", lower_bound=10
 )
@@ -141,6 +155,16 @@ flags.DEFINE_string(
     "output", None, "PNG path; default <model's folder>/samples/<mode>_seed<seeds>.png "
     "(interpolate: a GIF beside it, <output stem>.gif).",
 )  # fmt: skip
+flags.DEFINE_string(
+    "outdir", None, "grid with --seeds: a folder that gets one PNG per seed, seed0042.png "
+    "(seed0042_class6.png for a conditional model).",
+)  # fmt: skip
+flags.DEFINE_bool("grid", False, "grid with --outdir: also write the seeds' grid, grid.png.")
+for _name in ("truncation_psi", "strength"):
+    flags.register_validator(
+        _name, lambda value: value is None or math.isfinite(value),
+        f"--{_name} must be a finite number",
+    )  # fmt: skip
 
 FLAGS = flags.FLAGS
 
@@ -158,16 +182,7 @@ def _seed_list(name, default=None):
     values = FLAGS[name].value
     if values is None:
         return list(default or DEFAULT_SEEDS[FLAGS.mode])
-    try:
-        seeds = [int(value) for value in values]
-    except ValueError:
-        seeds = []
-    if not seeds or not all(0 <= seed <= MAX_SEED for seed in seeds):
-        raise ZooError(
-            f"--{name} must be a comma-separated list of seeds (integers >= 0), "
-            f"got {','.join(values)!r}"
-        )
-    return seeds
+    return cli.parse_seeds(values, f"--{name}")
 
 
 def _seed_tag(seeds):
@@ -216,8 +231,22 @@ def _class_flag(name):
         raise ZooError(f"--{name}={e}") from None
 
 
+def _label():
+    """`--class` as an index: digits as they are (the model checks its range), else a
+    Fashion-MNIST name."""
+    text = FLAGS["class"].value
+    if text is None:
+        return None
+    if text.strip().isdigit():
+        return int(text)
+    try:
+        return drawing.class_index(text)
+    except ZooError as e:
+        raise ZooError(f"--class={e}") from None
+
+
 # Drawing arguments that come straight from a flag: their errors name the flag.
-_FLAG_ARGUMENTS = ("label", "query", "crossover")
+_FLAG_ARGUMENTS = {"label": "class", "query": "query", "crossover": "crossover"}
 
 
 def draw(model):
@@ -225,9 +254,9 @@ def draw(model):
     try:
         return _draw(model)
     except ZooError as e:
-        message = str(e)
-        if message.split(" ", 1)[0] in _FLAG_ARGUMENTS:
-            raise ZooError(f"--{message}") from None
+        argument, _, rest = str(e).partition(" ")
+        if argument in _FLAG_ARGUMENTS:
+            raise ZooError(f"--{_FLAG_ARGUMENTS[argument]} {rest}") from None
         raise
 
 
@@ -236,15 +265,17 @@ def _draw(model):
     if mode == "grid":
         if FLAGS.seeds is not None and (FLAGS["seed"].present or FLAGS.num_samples is not None):
             raise ZooError("--seeds draws one sample per seed: drop --seed and --num_samples")
+        if FLAGS.outdir:
+            return _seed_images(model), None
         seeds = _seed_list("seeds") if FLAGS.seeds is not None else None
         result = drawing.grid(
             model, seed=FLAGS.seed, num_samples=FLAGS.num_samples or 64, seeds=seeds,
-            label=FLAGS.label, **_truncation(),
+            label=_label(), **_truncation(),
         )  # fmt: skip
         return result, _seed_tag(seeds) if seeds else str(FLAGS.seed)
     if mode == "attention":
         result = drawing.attention(
-            model, seed=FLAGS.seed, num_samples=FLAGS.num_samples or 4, label=FLAGS.label,
+            model, seed=FLAGS.seed, num_samples=FLAGS.num_samples or 4, label=_label(),
             query=_query(),
         )  # fmt: skip
         return result, str(FLAGS.seed)
@@ -255,7 +286,7 @@ def _draw(model):
                 f"--mode=interpolate takes two seeds, --seeds=start,end; got {len(seeds)}"
             )
         result = drawing.interpolation(
-            model, *seeds, steps=FLAGS.steps, label=FLAGS.label, **_truncation()
+            model, *seeds, steps=FLAGS.frames, label=_label(), **_truncation()
         )
         return result, _seed_tag(seeds)
     if mode == "style_mix":
@@ -265,32 +296,64 @@ def _draw(model):
     if mode == "truncation":
         seeds = _seed_list("seeds")
         result = drawing.truncation_sweep(
-            model, seeds, _psi_list(), label=FLAGS.label, truncation_cutoff=FLAGS.truncation_cutoff
+            model, seeds, _psi_list(), label=_label(), truncation_cutoff=FLAGS.truncation_cutoff
         )
         return result, _seed_tag(seeds)
     source, target = _class_flag("from_class"), _class_flag("to_class")
     seeds = _seed_list("seeds")
     result = drawing.attribute_walk(
-        model, seeds, source, target, seed=FLAGS.seed, pool=FLAGS.pool, steps=FLAGS.steps,
+        model, seeds, source, target, seed=FLAGS.seed, pool=FLAGS.pool, steps=FLAGS.frames,
         strength=FLAGS.strength, **_truncation(),
     )  # fmt: skip
     return result, f"{_seed_tag(seeds)}_class{source}-{target}"
 
 
-def main():
-    _check_mode_flags()
+def _seed_images(model):
+    """`--outdir`: `(file name, uint8 image)` per seed, and the grid on request."""
+    seeds = _seed_list("seeds")
+    images, labels = drawing.seed_images(model, seeds, label=_label(), **_truncation())
+    names = [
+        f"seed{seed:04d}.png" if labels is None else f"seed{seed:04d}_class{int(label)}.png"
+        for seed, label in zip(seeds, labels if labels is not None else seeds, strict=True)
+    ]
+    files = list(zip(names, images, strict=True))
+    if FLAGS.grid:
+        files.append(("grid.png", pictures.image_grid(images)))
+    return files
+
+
+def _check_outputs():
+    """One line, before anything is written, for outputs that cannot be what they name."""
+    if FLAGS.outdir is not None:
+        if FLAGS.mode != "grid" or FLAGS.seeds is None:
+            raise ZooError("--outdir writes one PNG per seed of --seeds (e.g. --seeds=0-15)")
+        if FLAGS.output is not None:
+            raise ZooError("pass --outdir (one PNG per seed) or --output (one picture), not both")
+        if pathlib.Path(FLAGS.outdir).is_file():
+            raise ZooError(f"--outdir={FLAGS.outdir} is a file; pass a folder (it is created)")
+    elif FLAGS.grid:
+        raise ZooError("--grid writes the seeds' grid beside --outdir's PNGs: pass --outdir")
     output = FLAGS.output and pathlib.Path(FLAGS.output)
+    if output and output.is_dir():
+        raise ZooError(
+            f"--output={output} is a folder; pass a PNG file path (or --outdir for one PNG per "
+            f"seed)"
+        )
     if FLAGS.mode == "interpolate" and output and output.suffix.lower() == ".gif":
         raise ZooError("--output is the PNG strip; the GIF goes beside it: pass a .png path")
+    return output
+
+
+def main():
+    _check_mode_flags()
+    output = _check_outputs()
     if (
         FLAGS.truncation_cutoff is not None
         and FLAGS.truncation_psi is None
         and FLAGS.mode != "truncation"
     ):
         raise ZooError("--truncation_cutoff limits --truncation_psi to the first layers: pass both")
-    loaded = sources.load_from_source(
-        workdir=FLAGS.workdir, model_path=FLAGS.model_path, pretrained=FLAGS.pretrained
-    )
+    loaded = network.load()
     model = loaded.model
     name = type(model).__name__
     if len(model.image_shape) != 3:
@@ -305,15 +368,26 @@ def main():
             f"got {FLAGS.truncation_cutoff}"
         )
     result, tag = draw(model)
+    if FLAGS.outdir:
+        _write_seed_files(pathlib.Path(FLAGS.outdir), result, name)
+        return
     if result.note:
         print(result.note)
     output = output or loaded.home / "samples" / f"{FLAGS.mode}_seed{tag}.png"
     pictures.write_png(output, result.picture)
-    print(f"wrote {FLAGS.mode} of {name} ({loaded.source}) to {output}")
+    print(f"wrote {FLAGS.mode} of {name} to {output}")
     if result.frames is not None:
         animation = output.with_suffix(".gif")
         pictures.write_gif(animation, result.frames, FLAGS.frame_ms)
         print(f"wrote its animation ({len(result.frames)} frames) to {animation}")
+
+
+def _write_seed_files(outdir, files, name):
+    for file_name, image in files:
+        pictures.write_png(outdir / file_name, image)
+    seeds = len(files) - (1 if FLAGS.grid else 0)
+    grid = " and grid.png" if FLAGS.grid else ""
+    print(f"wrote {seeds} samples of {name} to {outdir}/ (seed0000.png form){grid}")
 
 
 def run():

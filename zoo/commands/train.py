@@ -8,14 +8,15 @@ Model hyperparameters are the constructor's (see `--helpfull` for the model
 list); override any with `--model_kwargs=name=value,...`.
 """
 
-from zoo import cli
+from zoo.commands import cli
 
 cli.import_tensorflow_quietly()
 
 from absl import flags  # noqa: E402
 
 import zoo  # noqa: E402  (registers the families)
-from zoo import distribute, training  # noqa: E402
+from zoo import training  # noqa: E402
+from zoo.core import distribute  # noqa: E402
 
 _DEFAULTS = training.TrainConfig()
 
@@ -100,7 +101,7 @@ FLAGS = flags.FLAGS
 def _model_name():
     """--model, or the family of --init_from's preset when --model is not given."""
     if FLAGS.init_from and not FLAGS["model"].present:
-        from zoo import pretrained
+        from zoo.loading import pretrained
 
         return pretrained.card(FLAGS.init_from).get("family") or FLAGS.model
     return FLAGS.model

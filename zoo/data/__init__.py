@@ -25,6 +25,7 @@ import dataclasses
 import numpy as np
 import tensorflow as tf
 
+from zoo.core.errors import ZooError
 from zoo.data.fashion_mnist import (
     FASHION_MNIST_CLASSES,
     FASHION_MNIST_DIR,
@@ -46,7 +47,6 @@ from zoo.data.folders import (
 )
 from zoo.data.mixtures import MIXTURE_STDDEV, mixture_batches, mixture_means
 from zoo.data.tfds import tfds_examples
-from zoo.errors import ZooError
 
 # Image side used for `folder:` and `tfds:` datasets when none is asked for.
 DEFAULT_IMAGE_SIZE = 64

@@ -7,7 +7,7 @@ import pathlib
 
 import numpy as np
 
-from zoo.errors import ZooError
+from zoo.core.errors import ZooError
 
 FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
 

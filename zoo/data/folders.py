@@ -6,9 +6,9 @@ import pathlib
 
 import tensorflow as tf
 
-from zoo import cache
-from zoo.errors import ZooError
-from zoo.files import write_text_atomically
+from zoo.core import cache
+from zoo.core.errors import ZooError
+from zoo.core.files import write_text_atomically
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
 

@@ -3,7 +3,7 @@
 import numpy as np
 import tensorflow as tf
 
-from zoo.errors import ZooError
+from zoo.core.errors import ZooError
 
 
 def mixture_means(name):

@@ -2,8 +2,8 @@
 
 import tensorflow as tf
 
+from zoo.core.errors import ZooError
 from zoo.data.folders import center_crop_resize
-from zoo.errors import ZooError
 
 
 def tfds_examples(name, split, size, data_dir):

@@ -17,8 +17,8 @@ The `1k` protocols are for quick looks during training: FID's bias grows as
 the sample shrinks, so never compare a `1k` number with a `10k` one.
 
 The maths of FID, IS and KID is TF-GAN's (`*_from_activations`, loaded by
-`zoo.tfgan`); precision and recall, which TF-GAN lacks, are computed here.
-The networks that turn images into activations live in `zoo.extractors`.
+`zoo.metrics.tfgan`); precision and recall, which TF-GAN lacks, are computed here.
+The networks that turn images into activations live in `zoo.metrics.extractors`.
 The real data's activations (and their mean and covariance) are computed
 once per dataset, split, image shape and extractor and cached on disk
 (`reference_activations`), with the examples' class labels (`labelled_reference`).
@@ -42,7 +42,7 @@ activations), `scoring` (a model's samples through an extractor, the tables)
 and `callback` (TensorBoard during training); everything public is here too.
 """
 
-from zoo.cache import CACHE_ENV as CACHE_ENV  # re-exported: older code and tests read it here
+from zoo.core.cache import CACHE_ENV as CACHE_ENV  # re-exported: older code and tests read it here
 from zoo.metrics.callback import (  # noqa: F401
     MetricsCallback,
 )

@@ -7,12 +7,13 @@ import pathlib
 import keras
 import tensorflow as tf
 
-from zoo import callbacks, extractors
-from zoo.cache import CACHE_ENV as CACHE_ENV  # re-exported: older code and tests read it here
-from zoo.errors import ZooError
+from zoo.core.cache import CACHE_ENV as CACHE_ENV  # re-exported: older code and tests read it here
+from zoo.core.errors import ZooError
+from zoo.metrics import extractors
 from zoo.metrics.protocols import get_protocols
 from zoo.metrics.reference import check_image_shape, reference_activations
 from zoo.metrics.scoring import evaluate_model
+from zoo.training import callbacks
 
 
 class MetricsCallback(keras.callbacks.Callback):

@@ -5,9 +5,10 @@ import math
 import numpy as np
 import tensorflow as tf
 
-from zoo import extractors, latents, tfgan
-from zoo.cache import CACHE_ENV as CACHE_ENV  # re-exported: older code and tests read it here
-from zoo.errors import ZooError
+from zoo.core import latents
+from zoo.core.cache import CACHE_ENV as CACHE_ENV  # re-exported: older code and tests read it here
+from zoo.core.errors import ZooError
+from zoo.metrics import extractors, tfgan
 from zoo.metrics.protocols import CLASSIFIER_DATASETS, IS_SPLITS, PR_NEIGHBOURS, get_protocols
 
 
@@ -218,7 +219,7 @@ def class_accuracy(logits, labels, num_classes):
 
 
 def class_labels_of(num_samples, num_classes):
-    """The classes of the first `num_samples` scored samples (`zoo.latents.class_labels`)."""
+    """The classes of the first `num_samples` scored samples (`zoo.core.latents.class_labels`)."""
     return np.asarray(latents.class_labels(num_samples, num_classes), np.int32)
 
 

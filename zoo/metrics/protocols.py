@@ -2,8 +2,8 @@
 
 import dataclasses
 
-from zoo.cache import CACHE_ENV as CACHE_ENV  # re-exported: older code and tests read it here
-from zoo.errors import ZooError
+from zoo.core.cache import CACHE_ENV as CACHE_ENV  # re-exported: older code and tests read it here
+from zoo.core.errors import ZooError
 
 # Bump when the cached file's content changes meaning; old files are then ignored.
 # 2: a folder's "train" split no longer holds its held-out test images.

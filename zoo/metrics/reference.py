@@ -9,10 +9,11 @@ import re
 
 import numpy as np
 
-from zoo import data, extractors
-from zoo.cache import CACHE_ENV as CACHE_ENV  # re-exported: older code and tests read it here
-from zoo.cache import cache_dir
-from zoo.errors import ZooError
+from zoo import data
+from zoo.core.cache import CACHE_ENV as CACHE_ENV  # re-exported: older code and tests read it here
+from zoo.core.cache import cache_dir
+from zoo.core.errors import ZooError
+from zoo.metrics import extractors
 from zoo.metrics.protocols import CACHE_VERSION, REFERENCE_SHUFFLE_SEED
 
 
@@ -187,5 +188,5 @@ def check_image_shape(image_shape):
     if len(image_shape) != 3:
         raise ZooError(
             f"FID/IS/KID score images, and this model makes samples of shape {tuple(image_shape)}; "
-            f"for 2-D mixtures count modes instead (zoo.modes)"
+            f"for 2-D mixtures count modes instead (zoo.metrics.modes)"
         )

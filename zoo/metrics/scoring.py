@@ -2,9 +2,10 @@
 
 import math
 
-from zoo import extractors, latents
-from zoo.cache import CACHE_ENV as CACHE_ENV  # re-exported: older code and tests read it here
-from zoo.errors import ZooError
+from zoo.core import latents
+from zoo.core.cache import CACHE_ENV as CACHE_ENV  # re-exported: older code and tests read it here
+from zoo.core.errors import ZooError
+from zoo.metrics import extractors
 from zoo.metrics.maths import (
     class_labels_of,
     conditional_sample_count,
@@ -164,8 +165,8 @@ def generated_batches(model, num_samples, batch_size, seed=0, truncation_psi=Non
     """Yields `num_samples` generated images in batches, a pure function of `seed`.
 
     The samples are those of `model.generate(num_samples, seed=seed)`: the
-    latents `zoo.latents.seeded_latents(seed, num_samples, latent_dim)` and,
-    for conditional models, the classes in turn (`zoo.latents.class_labels`),
+    latents `zoo.core.latents.seeded_latents(seed, num_samples, latent_dim)` and,
+    for conditional models, the classes in turn (`zoo.core.latents.class_labels`),
     so every class is equally represented. A longer draw extends a shorter
     one, so `evaluate.py`'s grid shows the first samples scored.
 
@@ -250,15 +251,24 @@ def evaluate_model(
     fake = generated_activations(model, count, extractor, seed, truncation_psi)
     results = score(protocols, fake, reference)
     if conditional:
-        skips = conditional_skips(
-            model.num_classes, dataset=dataset, extractor=extractor,
-            reference_labels=reference_labels,
+        results.update(
+            _conditional_results(model.num_classes, protocols, fake, reference, reference_labels,
+                                 dataset, extractor)
         )  # fmt: skip
-        results.update(score_conditional(
-            fake, class_labels_of(count, model.num_classes), reference, reference_labels,
-            model.num_classes, num_samples=conditional_sample_count(protocols), skip=skips,
-        ))  # fmt: skip
     return results
+
+
+def _conditional_results(num_classes, protocols, fake, reference, reference_labels, dataset,
+                         extractor):  # fmt: skip
+    """Intra-class FID and class accuracy of generated activations (sample `i` of class
+    `i % num_classes`)."""
+    skips = conditional_skips(
+        num_classes, dataset=dataset, extractor=extractor, reference_labels=reference_labels
+    )
+    return score_conditional(
+        fake, class_labels_of(len(fake), num_classes), reference, reference_labels, num_classes,
+        num_samples=conditional_sample_count(protocols), skip=skips,
+    )  # fmt: skip
 
 
 def real_data_floor(

@@ -11,8 +11,9 @@ import pathlib
 
 import keras
 
-from zoo import data, distribute
-from zoo.errors import ZooError
+from zoo import data
+from zoo.core import distribute
+from zoo.core.errors import ZooError
 
 # Fashion-MNIST trains at 32x32 (zero-padded) unless asked otherwise: a power of
 # two, which the families that grow from 4x4 (DCGAN, ProGAN, StyleGAN) need.
@@ -69,7 +70,7 @@ class TrainConfig:
             tiny models (2-D MLPs). Keras runs whole executions and callbacks
             see every n-th step only, so `steps`, the intervals above and a
             resumed run's start step must be multiples of it.
-        strategy: `tf.distribute` strategy (`zoo.distribute.STRATEGIES`):
+        strategy: `tf.distribute` strategy (`zoo.core.distribute.STRATEGIES`):
             `"default"` (one device), `"mirrored"` (the local GPUs),
             `"multi_worker"` (the `TF_CONFIG` cluster) or `"tpu"`.
             `batch_size` is the global batch, split over the replicas. A run

@@ -20,11 +20,13 @@ import time
 import keras
 import tensorflow as tf
 
-from zoo import callbacks as zoo_callbacks
-from zoo import data, distribute, latents, pictures, registry
-from zoo.errors import TrainingInterrupted, ZooError
-from zoo.files import save_model_atomically, write_json_atomically
-from zoo.phases import single_phase
+from zoo import data
+from zoo.core import distribute, latents, registry
+from zoo.core.errors import TrainingInterrupted, ZooError
+from zoo.core.files import save_model_atomically, write_json_atomically
+from zoo.core.phases import single_phase
+from zoo.drawing import pictures
+from zoo.training import callbacks as zoo_callbacks
 from zoo.training import workdir as run_files
 from zoo.training.config import (
     apply_learning_rates,
@@ -58,7 +60,7 @@ def _preset_arguments(config):
     """The constructor arguments of `config.init_from`'s preset (none without one)."""
     if not config.init_from:
         return {}
-    from zoo import presets, pretrained  # The catalogue loads models through this module.
+    from zoo.loading import presets, pretrained  # The catalogue loads models through this module.
 
     folder = pretrained.resolve(config.init_from)
     family = presets.read_card(folder).get("family")
@@ -78,7 +80,7 @@ def initialize_from_preset(model, name_or_folder):
     Raises:
         ZooError: a preset whose networks do not fit the model.
     """
-    from zoo import pretrained
+    from zoo.loading import pretrained
 
     preset = pretrained.load(name_or_folder)
     for network in ("generator", "discriminator", "ema_generator"):
@@ -280,7 +282,7 @@ class PlannedPhase:
 
 def phase_plan(model, config):
     """The model's phases laid over the run's `steps`: its `training_phases` when it
-    grows (`capabilities.phases`), else one phase (`zoo.phases.single_phase`).
+    grows (`capabilities.phases`), else one phase (`zoo.core.phases.single_phase`).
 
     The last phase runs until `steps`; a budget that ends earlier cuts the
     plan there (a ProGAN run that stops before its final resolution).

@@ -13,8 +13,8 @@
     metrics_history.jsonl  one line per `eval_every` evaluation (step, results)
     elapsed.json         training seconds up to the latest checkpoint
 
-Every file is written atomically (`zoo.files`). Loading a trained model
-(`zoo.sources`) reads this module, not the training loop.
+Every file is written atomically (`zoo.core.files`). Loading a trained model
+(`zoo.loading.sources`) reads this module, not the training loop.
 """
 
 import dataclasses
@@ -24,8 +24,8 @@ import pathlib
 
 import tensorflow as tf
 
-from zoo.errors import ZooError
-from zoo.files import write_json_atomically, write_text_atomically
+from zoo.core.errors import ZooError
+from zoo.core.files import write_json_atomically, write_text_atomically
 from zoo.training.config import TrainConfig, native_image_size
 
 CONFIG_FILE = "config.json"
@@ -125,7 +125,7 @@ def read_config(workdir):
 
 def make_checkpoint(model):
     """What a checkpoint holds: the GAN (networks, EMA copy, both optimizers,
-    whose step counts key the training noise, `zoo.latents.TrainingNoise`).
+    whose step counts key the training noise, `zoo.core.latents.TrainingNoise`).
 
     Checkpoints of earlier versions also hold a `seed_state`; restoring
     ignores it.

@@ -20,7 +20,7 @@ import sys
 
 import keras
 
-from zoo.errors import ZooError
+from zoo.core.errors import ZooError
 
 _MODELS = {}
 
@@ -51,7 +51,7 @@ def register_model(name):
 
 
 INSTALLED_FAMILIES = "zoo.families"
-_CHECKOUT_FAMILIES = pathlib.Path(__file__).resolve().parents[1] / "models"
+_CHECKOUT_FAMILIES = pathlib.Path(__file__).resolve().parents[2] / "models"
 
 
 def import_families():

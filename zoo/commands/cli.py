@@ -10,7 +10,10 @@ import sys
 
 from absl import app, flags, logging
 
-from zoo.errors import ZooError
+from zoo.core.errors import ZooError
+
+# The largest seed a latent generator takes (a signed 64-bit integer).
+MAX_SEED = 2**63 - 1
 
 
 def import_tensorflow_quietly(initialize_devices=True):
@@ -106,6 +109,39 @@ def run(main, usage=None):
             sys.exit(130)
 
     app.run(guarded, flags_parser=parse_flags)
+
+
+def parse_seeds(text, flag="--seeds"):
+    """Seeds as stylegan2-ada writes them: `0-35,40,42-44` (ranges inclusive, in order).
+
+    Args:
+        text: the flag's value, a string or a list of comma-separated parts.
+        flag: the flag's name for the error.
+
+    Returns:
+        A list of ints >= 0, repeats kept.
+
+    Raises:
+        ZooError: on anything else, in one line naming the flag.
+    """
+    parts = text if isinstance(text, (list, tuple)) else str(text).split(",")
+    seeds = []
+    for part in (str(p).strip() for p in parts):
+        low, dash, high = part.partition("-")
+        try:
+            first = int(low)
+            last = int(high) if dash else first
+        except ValueError:
+            first, last = -1, -1
+        if first < 0 or last < first or last > MAX_SEED:
+            raise ZooError(
+                f"{flag} must be seeds and ranges like 0-35,40,42-44 (integers >= 0, each "
+                f"range low-high), got {','.join(str(p) for p in parts)!r}"
+            )
+        seeds.extend(range(first, last + 1))
+    if not seeds:
+        raise ZooError(f"{flag} must name at least one seed, e.g. 0-15")
+    return seeds
 
 
 def parse_kwargs(text):

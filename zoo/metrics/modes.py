@@ -17,8 +17,8 @@ import math
 
 import numpy as np
 
+from zoo.core.errors import ZooError
 from zoo.data import MIXTURE_STDDEV, load_dataset, mixture_means
-from zoo.errors import ZooError
 
 # A sample further than this many standard deviations from its nearest mean is
 # low quality (VEEGAN, PacGAN).

@@ -4,7 +4,7 @@ Every metric of `zoo.metrics` reads what one of these networks sees in an
 image, never the pixels. Two extractors share one interface, `Extractor`:
 
 - `fashion_mnist_classifier` (the default): the small convnet shipped in
-  `zoo/classifier/`, trained by `make classifier` (scripts/train_classifier.py)
+  `zoo/metrics/classifier/`, trained by `make classifier` (scripts/train_classifier.py)
   on the Fashion-MNIST train split. Its 128 pooled activations are the input of
   the last (logits) layer. This is how TF-GAN's MNIST example scores GANs: a
   classifier of the domain, not ImageNet's Inception, which has never seen a
@@ -33,7 +33,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo.errors import ZooError
+from zoo.core.errors import ZooError
 
 CLASSIFIER_DIR = pathlib.Path(__file__).resolve().parent / "classifier"
 CLASSIFIER_FILE = CLASSIFIER_DIR / "fashion_mnist_classifier.keras"
@@ -187,7 +187,7 @@ class KerasExtractor(Extractor):
 
 
 class ClassifierExtractor(KerasExtractor):
-    """The shipped Fashion-MNIST classifier (`zoo/classifier/`).
+    """The shipped Fashion-MNIST classifier (`zoo/metrics/classifier/`).
 
     It was trained at 28x28. Fashion-MNIST at 32x32 is the 28x28 image
     zero-padded by 2 pixels (`zoo.data`), so 32x32 inputs are center-cropped
@@ -317,21 +317,33 @@ class InceptionExtractor(Extractor):
         )
 
 
+# `--inception_weights=random`: an untrained Inception, for tests of the plumbing.
+RANDOM_WEIGHTS = "random"
+
+
 def get_extractor(name=DEFAULT_EXTRACTOR, inception_weights=None):
     """Builds an extractor by name.
 
     Args:
         name: `"fashion_mnist_classifier"` or `"inception"`.
-        inception_weights: TF-Hub handle or `.h5` file of Inception-v3; `None`
-            builds it with random weights (tests only).
+        inception_weights: TF-Hub handle or `.h5` file of Inception-v3;
+            `"random"` builds it with random weights (tests only: the numbers
+            mean nothing). Required for `"inception"`.
 
     Raises:
-        ZooError: for an unknown name or unreadable weights.
+        ZooError: for an unknown name, missing or unreadable weights.
     """
     if name == "fashion_mnist_classifier":
         return ClassifierExtractor()
     if name == "inception":
-        return InceptionExtractor(inception_weights)
+        if not inception_weights:
+            raise ZooError(
+                "--extractor=inception needs --inception_weights: a TF-Hub handle (URL or local "
+                "folder) or a Keras .h5 file of Inception-v3 (random weights would score nothing)"
+            )
+        return InceptionExtractor(
+            None if inception_weights == RANDOM_WEIGHTS else inception_weights
+        )
     raise ZooError(f"unknown extractor {name!r}; valid: {', '.join(EXTRACTORS)}")
 
 

@@ -78,7 +78,7 @@ def samples_picture(samples, dataset_name=None, num_classes=0):
         samples: images `(N, H, W, C)` in [-1, 1], or 2-D points `(N, 2)`.
         dataset_name: for 2-D points, which mixture's means to draw.
         num_classes: for samples of a conditional model drawn with the
-            classes in turn (`zoo.latents.class_labels`: sample i is of class
+            classes in turn (`zoo.core.latents.class_labels`: sample i is of class
             `i % num_classes`), the grid shows one row per class; the last
             `N % num_classes` samples are left out.
     """

@@ -14,10 +14,13 @@ import platform
 import subprocess
 import sys
 
-from zoo import data, pictures, presets, recipes, sources, training
-from zoo.errors import ZooError
+from zoo import data, training
+from zoo.catalogue import recipes
+from zoo.core.errors import ZooError
+from zoo.drawing import pictures
+from zoo.loading import presets, sources
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 IMAGE_METRICS = "fid10k,is10k,kid10k,pr10k3,fid2k,is2k,kid2k"
 STRIP_SAMPLES = 10
 INTENDED_USE = (
@@ -35,7 +38,7 @@ def publish(recipe, output_dir, strips_dir, root=ROOT, workdir=None):
     """Scores a recipe's finished run; writes its preset and its sample strip.
 
     Args:
-        recipe: a `zoo.recipes.Recipe` whose run (`root / recipe.workdir`) finished.
+        recipe: a `zoo.catalogue.recipes.Recipe` whose run (`root / recipe.workdir`) finished.
         output_dir: where the preset folder `<name>/` goes.
         strips_dir: where the sample strip `<name>.png` goes.
         root: the checkout whose `evaluate.py` scores the run.

@@ -27,8 +27,8 @@ import shutil
 
 import keras
 
-from zoo import registry
-from zoo.errors import ZooError
+from zoo.core import registry
+from zoo.core.errors import ZooError
 
 CONFIG_FILE = "config.json"
 CARD_FILE = "model_card.json"

@@ -8,7 +8,7 @@ families are drawn through their style interface, `model.styles(z, labels, psi,
 cutoff)` and `model.synthesize(ws)`, the path their sampling and their export take.
 
     >>> drawing = zoo.drawing.style_mix(gan, row_seeds=[0, 1], col_seeds=[2, 3, 4])
-    >>> zoo.pictures.write_png("mix.png", drawing.picture)
+    >>> zoo.drawing.pictures.write_png("mix.png", drawing.picture)
 """
 
 import collections
@@ -16,8 +16,10 @@ import collections
 import numpy as np
 import tensorflow as tf
 
-from zoo import data, latents, pictures
-from zoo.errors import ZooError
+from zoo import data
+from zoo.core import latents
+from zoo.core.errors import ZooError
+from zoo.drawing import pictures
 
 # Images per forward pass of the synthesis network.
 BATCH_SIZE = 64
@@ -103,6 +105,22 @@ def grid(model, *, seed=0, num_samples=64, seeds=None, label=None, truncation_ps
     return Drawing(
         pictures.samples_picture(samples, None, model.num_classes if rows_by_class else 0)
     )
+
+
+def seed_images(model, seeds, *, label=None, truncation_psi=None, truncation_cutoff=None):
+    """One uint8 image per seed, the sample of seed `s` being the first of `seed=s`.
+
+    Returns:
+        `(images, labels)`: images `(len(seeds), H, W, C)` and the class of each
+        (`label`, else the classes in turn), `None` for unconditional models.
+    """
+    z = seed_latents(seeds, model.latent_dim)
+    labels = labels_for(model, len(seeds), label)
+    samples = model.generate(
+        latents=z, labels=labels, truncation_psi=truncation_psi,
+        truncation_cutoff=truncation_cutoff,
+    )  # fmt: skip
+    return pictures.to_images(samples), labels
 
 
 def attention(model, *, seed=0, num_samples=4, label=None, query=None):
@@ -269,7 +287,7 @@ def attribute_walk(model, seeds, from_class, to_class, *, seed=0, pool=2000, ste
     `to_class`, and each seed walks along that difference, `steps` points from
     0 to `strength` times it.
     """
-    from zoo import extractors
+    from zoo.metrics import extractors
 
     name, classes = type(model).__name__, data.FASHION_MNIST_CLASSES
     _check_attribute_model(model, name, from_class, to_class)

@@ -2,7 +2,7 @@
 
 Each callback counts steps by the generator optimizer's `iterations`, which a
 resumed run restores, so step numbers continue across restarts. The pictures
-they write are drawn by `zoo.pictures`.
+they write are drawn by `zoo.drawing.pictures`.
 """
 
 import os
@@ -14,7 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import data, drawing
-from zoo.pictures import image_grid, samples_picture, write_png
+from zoo.drawing.pictures import image_grid, samples_picture, write_png
 
 
 def training_step(model):
@@ -33,7 +33,7 @@ class SampleGrid(keras.callbacks.Callback):
     """Every `every` steps, samples fixed latents and writes a PNG + TensorBoard image.
 
     Fixed latents show one set of samples evolving over training. A training
-    run passes `zoo.latents.seeded_latents(seed, N, latent_dim)` of its
+    run passes `zoo.core.latents.seeded_latents(seed, N, latent_dim)` of its
     `--seed`, so each grid is `model.generate(N, seed=seed)` at that step: what
     `evaluate.py --seed` shows and scores first. The draw is stateless, so it
     never shifts the training noise.

@@ -72,7 +72,7 @@ class Recipe:
 
 
 def _literal(value):
-    """A `--model_kwargs` value as `zoo.cli.parse_kwargs` reads it: bare words for
+    """A `--model_kwargs` value as `zoo.commands.cli.parse_kwargs` reads it: bare words for
     strings, Python literals without spaces otherwise."""
     return value if isinstance(value, str) else repr(value).replace(" ", "")
 

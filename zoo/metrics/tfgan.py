@@ -8,7 +8,7 @@ package modules for `tensorflow_gan`, `tensorflow_gan.python` and
 `tensorflow_gan.python.eval` (with `__path__` pointing into the installed
 package, so their submodules stay importable) and import the module itself.
 This is the one place that knows about the workaround; everything else uses
-`zoo.tfgan.classifier_metrics()` (and the tests `zoo.tfgan.losses_impl()`).
+`zoo.metrics.tfgan.classifier_metrics()` (and the tests `zoo.metrics.tfgan.losses_impl()`).
 """
 
 import contextlib
@@ -21,7 +21,7 @@ import pathlib
 import sys
 import types
 
-from zoo.errors import ZooError
+from zoo.core.errors import ZooError
 
 
 def _package_root():
@@ -74,7 +74,7 @@ def classifier_metrics():
 @functools.cache
 def losses_impl():
     """Returns the module `tensorflow_gan.python.losses.losses_impl` (tests compare
-    `zoo.losses` with it).
+    `zoo.core.losses` with it).
 
     Raises:
         ZooError: when tensorflow-gan is not installed.

@@ -15,8 +15,8 @@ import threading
 import numpy as np
 import tensorflow as tf
 
-from zoo import distribute
-from zoo.errors import ZooError
+from zoo.core import distribute
+from zoo.core.errors import ZooError
 
 # |cos(omega)| above which slerp falls back to a straight line (about 1.8 degrees).
 _PARALLEL_COSINE = 0.9995
@@ -73,7 +73,7 @@ class TrainingNoise:
     - a resumed run draws what a straight run draws, with no noise state in
       its checkpoints;
     - under `tf.distribute` a replica draws the rows of the global batch and
-      keeps its own share (`zoo.distribute.replica_slice`): replicas get
+      keeps its own share (`zoo.core.distribute.replica_slice`): replicas get
       different latents, and a run on `N` replicas draws the numbers a run on
       one device draws (keras-team/keras#20611: a `keras.random.SeedGenerator`
       cannot be advanced inside a replica, and each replica would draw alike).

@@ -16,7 +16,7 @@ of replicas:
   with the same value on every replica, where a plain `assign` on a mirrored
   variable inside a replica fails;
 - `replica_slice(draw, per_replica_rows)` takes this replica's rows of a draw
-  made for the global batch (`zoo.latents.TrainingNoise`).
+  made for the global batch (`zoo.core.latents.TrainingNoise`).
 
 Without a strategy (or with one replica) each of them is the plain operation.
 """
@@ -26,7 +26,7 @@ import os
 
 import tensorflow as tf
 
-from zoo.errors import ZooError
+from zoo.core.errors import ZooError
 
 STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
 

@@ -14,8 +14,8 @@ import dataclasses
 import keras
 import tensorflow as tf
 
-from zoo import distribute
-from zoo.errors import ZooError
+from zoo.core import distribute
+from zoo.core.errors import ZooError
 
 
 def minimax_discriminator_loss(real_logits, fake_logits):
@@ -155,7 +155,7 @@ def gradient_penalty(discriminator_fn, real_samples, fake_samples, seed):
         real_samples: real batch `(batch, ...)`.
         fake_samples: generated batch of the same shape.
         seed: where the interpolation weights come from: a model's
-            `zoo.latents.TrainingNoise` (what `GAN` passes, which keeps the
+            `zoo.core.latents.TrainingNoise` (what `GAN` passes, which keeps the
             draw right under `tf.distribute`), a `keras.random.SeedGenerator`
             or an int.
 

@@ -5,7 +5,7 @@
     >>> gan = zoo.load("dcgan_fashion_mnist")   # compiled, ready to sample or fine-tune
     >>> gan = zoo.load("path/to/my_preset")      # any folder `zoo.save_preset` wrote
 
-An entry is a preset folder (`zoo.presets`) named `<model>_<dataset>[_<size>]`
+An entry is a preset folder (`zoo.loading.presets`) named `<model>_<dataset>[_<size>]`
 in the catalogue directory: `$GAN_ZOO_PRETRAINED_DIR` when set, else
 `pretrained/` of the checkout, else the copy installed with the package.
 """
@@ -13,13 +13,13 @@ in the catalogue directory: `$GAN_ZOO_PRETRAINED_DIR` when set, else
 import os
 import pathlib
 
-from zoo import presets
-from zoo.errors import ZooError
+from zoo.core.errors import ZooError
+from zoo.loading import presets
 
 PRETRAINED_DIR_ENV = "GAN_ZOO_PRETRAINED_DIR"
-_CHECKOUT_DIR = pathlib.Path(__file__).resolve().parents[1] / "pretrained"
+_CHECKOUT_DIR = pathlib.Path(__file__).resolve().parents[2] / "pretrained"
 # `pip install .` copies the checkout's pretrained/ here (pyproject.toml).
-_INSTALLED_DIR = pathlib.Path(__file__).resolve().parent / "pretrained_presets"
+_INSTALLED_DIR = pathlib.Path(__file__).resolve().parents[1] / "pretrained_presets"
 
 
 def pretrained_dir():

@@ -13,8 +13,8 @@ import pathlib
 import keras
 import tensorflow as tf
 
-from zoo import registry
-from zoo.errors import ZooError
+from zoo.core import registry
+from zoo.core.errors import ZooError
 from zoo.training.config import TrainConfig, compile_model
 from zoo.training.workdir import (
     CONFIG_FILE,
@@ -78,6 +78,19 @@ class LoadedModel:
         return self.pretrained.get("dataset") if self.pretrained is not None else None
 
     @property
+    def description(self):
+        """What was loaded, for a line of output: `the run runs/dcgan`, `the catalogue
+        entry dcgan_fashion_mnist`, `the preset folder x`, `the model file x.keras`."""
+        if self.pretrained is not None:
+            where = self.source.removeprefix("pretrained:")
+            if pathlib.Path(where).is_dir():
+                return f"the preset folder {where}"
+            return f"the catalogue entry {where}"
+        if self.run_dir is not None and not self.source.endswith(".keras"):
+            return f"the run {self.source}"
+        return f"the model file {self.source}"
+
+    @property
     def data_dir(self):
         return self.config.data_dir if self.config is not None else None
 
@@ -93,15 +106,64 @@ class LoadedModel:
         return pathlib.Path(self.source).parent
 
 
-def load_from_source(*, workdir=None, model_path=None, pretrained=None):
-    """Loads a GAN from exactly one of a workdir, a `.keras` file or a catalogue name.
+def network_kind(network):
+    """What `--network` names: `"run"`, `"file"`, `"preset"` or `"catalogue"`.
+
+    A path that exists decides by what it is: a folder with a model card is a
+    preset, a folder with a run's `config.json` a training run, a `.keras`
+    file a model file; anything else without a path separator is looked up
+    in the catalogue.
+
+    Raises:
+        ZooError: a path that exists but is none of these, or a path that does
+            not exist.
+    """
+    path = pathlib.Path(network)
+    if path.is_dir():
+        from zoo.loading import presets
+
+        if presets.is_preset(path):
+            return "preset"
+        if (path / CONFIG_FILE).exists():
+            return "run"
+        raise ZooError(
+            f"--network={network} is a folder but neither a training run (no {CONFIG_FILE}) nor "
+            f"a preset (no {presets.CARD_FILE})"
+        )
+    if path.is_file():
+        if path.suffix != ".keras":
+            raise ZooError(f"--network={network} is a file but not a .keras model file")
+        return "file"
+    if "/" in str(network) or path.suffix:
+        raise ZooError(f"--network={network}: no such file or folder")
+    return "catalogue"
+
+
+def load_from_source(*, network=None, workdir=None, model_path=None, pretrained=None):
+    """Loads a GAN from `--network` or from one of the older flags.
+
+    Args:
+        network: a catalogue name, a preset folder, a `.keras` file or a
+            training run directory (`network_kind` tells which).
+        workdir, model_path, pretrained: the older, explicit flags.
 
     Raises:
         ZooError: not exactly one source, or a source that cannot be loaded.
     """
-    given = [s for s in (workdir, model_path, pretrained) if s]
+    given = [s for s in (network, workdir, model_path, pretrained) if s]
     if len(given) != 1:
-        raise ZooError("pass exactly one of --workdir, --model_path or --pretrained")
+        raise ZooError(
+            "pass the model as --network=NAME_OR_PATH (a catalogue name, a preset folder, a "
+            ".keras file or a run directory)" + (", and only once" if given else "")
+        )
+    if network:
+        kind = network_kind(network)
+        if kind == "run":
+            workdir = network
+        elif kind == "file":
+            model_path = network
+        else:
+            pretrained = network
     if workdir:
         run_dir = pathlib.Path(workdir)
         return LoadedModel(
@@ -118,7 +180,7 @@ def load_from_source(*, workdir=None, model_path=None, pretrained=None):
                 None, str(path),
             )  # fmt: skip
         return LoadedModel(model, path.stem, None, None, None, str(path))
-    from zoo import pretrained as catalogue  # The catalogue loads through this module.
+    from zoo.loading import pretrained as catalogue  # The catalogue loads through this module.
 
     folder = catalogue.resolve(pretrained)
     return LoadedModel(

@@ -1,0 +1,41 @@
+"""Drawing: pictures of a model (`drawings`: pure functions) and how they are written."""
+
+from zoo.drawing.drawings import (
+    Drawing,
+    attention,
+    attribute_walk,
+    class_index,
+    grid,
+    interpolate,
+    interpolation,
+    labels_for,
+    progress_pictures,
+    require_styles,
+    seed_images,
+    seed_latents,
+    style_mix,
+    synthesize,
+    truncate,
+    truncation_images,
+    truncation_sweep,
+)
+
+__all__ = [
+    "Drawing",
+    "attention",
+    "attribute_walk",
+    "class_index",
+    "grid",
+    "interpolate",
+    "interpolation",
+    "labels_for",
+    "progress_pictures",
+    "require_styles",
+    "seed_images",
+    "seed_latents",
+    "style_mix",
+    "synthesize",
+    "truncate",
+    "truncation_images",
+    "truncation_sweep",
+]
