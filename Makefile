@@ -11,10 +11,10 @@ MIXED_PRECISION ?=
 
 .PHONY: venv data train test test-slow bench bench-quality bench-modes pretrained classifier lint clean
 
-$(INSTALLED): requirements.txt
+$(INSTALLED): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(INSTALLED)
 
 venv: $(INSTALLED)

@@ -4,9 +4,12 @@ python -m zoo                  # the families and the pretrained catalogue
 python -m zoo families         # one line per family
 python -m zoo catalogue        # each entry's size and metrics beside the real-data floor
 python -m zoo args stylegan    # a family's constructor arguments: default, accepted values
+python -m zoo download fashion_mnist [--url=MIRROR] [--to=FOLDER]
+                               # the default dataset, for users without Debian's package
 """
 
 import inspect
+import pathlib
 import sys
 import textwrap
 
@@ -14,7 +17,10 @@ from zoo.core import registry
 from zoo.core.errors import ZooError
 from zoo.loading import pretrained
 
-USAGE = "usage: python -m zoo [families | catalogue | args FAMILY]"
+USAGE = (
+    "usage: python -m zoo [families | catalogue | args FAMILY | download fashion_mnist "
+    "[--url=MIRROR] [--to=FOLDER]]"
+)
 CATALOGUE_METRICS = (("fid10k", "{:.2f}"), ("is10k", "{:.2f}"), ("kid10k", "{:.3f}"),
                      ("pr10k3_precision", "{:.2f}"), ("pr10k3_recall", "{:.2f}"))  # fmt: skip
 
@@ -72,6 +78,22 @@ def arguments(family):
     return "\n".join(lines)
 
 
+def download(options):
+    """`download fashion_mnist [--url=...] [--to=...]`: the files, checked, where the zoo looks."""
+    from zoo.data import download as downloads  # urllib only; no TensorFlow work
+    from zoo.data import fashion_mnist
+
+    values = dict(option.removeprefix("--").partition("=")[::2] for option in options)
+    if not set(values) <= {"url", "to"} or not all(values.values()):
+        raise ZooError(f"download takes --url=MIRROR and --to=FOLDER; {USAGE}")
+    folder = pathlib.Path(values.get("to") or fashion_mnist.download_dir())
+    downloads.download_fashion_mnist(folder, values.get("url", downloads.MIRROR))
+    note = "" if folder == fashion_mnist.fashion_mnist_dir() else (
+        f"; point ${fashion_mnist.FASHION_MNIST_ENV} or --data_dir at it"
+    )  # fmt: skip
+    return f"Fashion-MNIST is in {folder}{note}"
+
+
 def main(argv):
     if not argv:
         return families() + "\n\n" + catalogue()
@@ -82,6 +104,8 @@ def main(argv):
         return catalogue()
     if command == "args" and len(rest) == 1:
         return arguments(rest[0])
+    if command == "download" and rest[:1] == ["fashion_mnist"]:
+        return download(rest[1:])
     raise ZooError(f"unknown command {' '.join(argv)!r}; {USAGE}")
 
 

@@ -7,6 +7,7 @@ This module must not import TensorFlow at import time: entry points call
 import logging as python_logging
 import os
 import sys
+import time
 
 from absl import app, flags, logging
 
@@ -109,6 +110,61 @@ def run(main, usage=None):
             sys.exit(130)
 
     app.run(guarded, flags_parser=parse_flags)
+
+
+class Progress:
+    """Progress of counted work, stage by stage: on a terminal a bar redrawn in
+    place, in a log one line per stage and its time.
+
+        >>> progress = Progress()
+        >>> progress.stage("10,000 generated samples")
+        >>> progress(2500, 10000)  # as often as wanted; drawn at most every 0.2 s
+
+    Args:
+        stream: where it writes. Defaults to `sys.stdout`.
+    """
+
+    WIDTH = 20
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stdout
+        self.terminal = self.stream.isatty()
+        self._stage = None
+        self._drawn_at = 0.0
+
+    def stage(self, text):
+        """Ends the stage before (with its time) and starts the next."""
+        self.finish()
+        self._stage = (text, time.perf_counter())
+        if not self.terminal:
+            self.stream.write(f"{text} ...\n")
+            self.stream.flush()
+
+    def __call__(self, done, total):
+        if not self.terminal or self._stage is None:
+            return
+        now = time.perf_counter()
+        if now - self._drawn_at < 0.2 and (total is None or done < total):
+            return
+        self._drawn_at = now
+        bar = ""
+        if total:
+            filled = int(self.WIDTH * min(done, total) / total)
+            bar = f" [{'#' * filled}{'-' * (self.WIDTH - filled)}] {done:,}/{total:,}"
+        self.stream.write(f"\r{self._stage[0]}{bar}\033[K")
+        self.stream.flush()
+
+    def finish(self):
+        """Ends the running stage, if any, with its time."""
+        if self._stage is None:
+            return
+        text, started = self._stage
+        seconds = time.perf_counter() - started
+        self.stream.write(
+            f"\r{text}: {seconds:.1f} s\033[K\n" if self.terminal else f"{text}: {seconds:.1f} s\n"
+        )
+        self.stream.flush()
+        self._stage = None
 
 
 def parse_seeds(text, flag="--seeds"):

@@ -135,24 +135,31 @@ def score_images(model, loaded, protocols, dataset, data_dir):
     """Scores the model's samples by `protocols` beside the real-data floor; writes the report."""
     started = time.perf_counter()
     extractor = extractors.get_extractor(FLAGS.extractor, FLAGS.inception_weights)
-    real = metrics.labelled_reference(dataset, "train", model.image_shape, extractor, data_dir)
-    reference = real.activations
-    conditional = model.conditional and FLAGS.conditional_metrics
-    num_classes = model.num_classes if conditional else 0
-    floor, num_test = {}, None
-    if FLAGS.real_floor:
-        # First: a dataset without a test split (a folder of under 10 images)
-        # fails before minutes of scoring, not after.
-        floor, num_test = metrics.real_data_floor(
-            protocols, dataset=dataset, image_shape=model.image_shape, extractor=extractor,
-            data_dir=data_dir, reference=reference, reference_labels=real.labels,
-            num_classes=num_classes,
+    progress = cli.Progress()
+    with extractors.reporting(progress):
+        progress.stage(f"features of the real {dataset} train split (cached after the first run)")
+        real = metrics.labelled_reference(dataset, "train", model.image_shape, extractor, data_dir)
+        reference = real.activations
+        conditional = model.conditional and FLAGS.conditional_metrics
+        num_classes = model.num_classes if conditional else 0
+        floor, num_test = {}, None
+        if FLAGS.real_floor:
+            # First: a dataset without a test split (a folder of under 10 images)
+            # fails before minutes of scoring, not after.
+            progress.stage("the real-data floor: the test split scored as if generated")
+            floor, num_test = metrics.real_data_floor(
+                protocols, dataset=dataset, image_shape=model.image_shape, extractor=extractor,
+                data_dir=data_dir, reference=reference, reference_labels=real.labels,
+                num_classes=num_classes,
+            )  # fmt: skip
+        count = max(p.num_samples for p in protocols)
+        progress.stage(f"{count:,} samples of {type(model).__name__}, seed {FLAGS.seed}")
+        results = metrics.evaluate_model(
+            model, protocols, dataset=dataset, data_dir=data_dir, extractor=extractor,
+            seed=FLAGS.seed, reference=reference, reference_labels=real.labels,
+            conditional_metrics=conditional, truncation_psi=FLAGS.truncation_psi,
         )  # fmt: skip
-    results = metrics.evaluate_model(
-        model, protocols, dataset=dataset, data_dir=data_dir, extractor=extractor,
-        seed=FLAGS.seed, reference=reference, reference_labels=real.labels,
-        conditional_metrics=conditional, truncation_psi=FLAGS.truncation_psi,
-    )  # fmt: skip
+        progress.finish()
     seconds = time.perf_counter() - started
 
     print(metrics.format_table(protocols, results, floor, num_test, len(reference)))

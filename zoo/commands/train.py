@@ -65,7 +65,10 @@ flags.DEFINE_integer(
     "eval_every", None, "Steps between FID/IS/KID evaluations logged to TensorBoard.",
     lower_bound=1,
 )  # fmt: skip
-flags.DEFINE_string("eval_metrics", _DEFAULTS.eval_metrics, "Metrics of --eval_every.")
+flags.DEFINE_string(
+    "metrics", _DEFAULTS.eval_metrics, "Metrics of --eval_every (evaluate.py's protocol names)."
+)
+flags.DEFINE_alias("eval_metrics", "metrics")
 flags.DEFINE_integer(
     "steps_per_execution", _DEFAULTS.steps_per_execution,
     "Steps per graph call; >1 speeds up tiny models (intervals must be multiples).",
@@ -127,7 +130,7 @@ def main():
         log_every=FLAGS.log_every,
         keep_checkpoints=FLAGS.keep_checkpoints,
         eval_every=FLAGS.eval_every,
-        eval_metrics=FLAGS.eval_metrics,
+        eval_metrics=FLAGS.metrics,
         steps_per_execution=FLAGS.steps_per_execution,
         strategy=FLAGS.strategy,
         tpu=FLAGS.tpu,

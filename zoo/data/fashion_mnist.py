@@ -1,4 +1,9 @@
-"""Fashion-MNIST from its IDX files (Xiao et al. 2017): Debian's package, or a folder."""
+"""Fashion-MNIST from its IDX files (Xiao et al. 2017): Debian's package, or a folder.
+
+Looked for in `--data_dir`, else `$GAN_ZOO_FASHION_MNIST_DIR`, else Debian's
+folder where it is installed, else the zoo's cache (`python -m zoo download
+fashion_mnist` puts the files there).
+"""
 
 import gzip
 import math
@@ -7,6 +12,7 @@ import pathlib
 
 import numpy as np
 
+from zoo.core import cache
 from zoo.core.errors import ZooError
 
 FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
@@ -22,8 +28,18 @@ FASHION_MNIST_CLASSES = (
 
 
 def fashion_mnist_dir(data_dir=None):
-    """The folder of the Fashion-MNIST IDX files: argument, environment, default."""
-    return pathlib.Path(data_dir or os.environ.get(FASHION_MNIST_ENV) or FASHION_MNIST_DIR)
+    """The folder of the Fashion-MNIST IDX files: argument, environment, Debian's, the cache."""
+    chosen = data_dir or os.environ.get(FASHION_MNIST_ENV)
+    if chosen:
+        return pathlib.Path(chosen)
+    if pathlib.Path(FASHION_MNIST_DIR).is_dir():
+        return pathlib.Path(FASHION_MNIST_DIR)
+    return download_dir()
+
+
+def download_dir():
+    """Where `python -m zoo download fashion_mnist` puts the files: the zoo's cache."""
+    return cache.cache_dir() / "fashion_mnist"
 
 
 def read_idx(path):
@@ -63,9 +79,9 @@ def load_fashion_mnist(split="train", data_dir=None):
         found = [p for p in candidates if p.exists()]
         if not found:
             raise ZooError(
-                f"Fashion-MNIST not found: no {stem}[.gz] in {folder}; install it with "
-                f"'sudo apt-get install dataset-fashion-mnist' or point "
-                f"${FASHION_MNIST_ENV} (or --data_dir) at a folder with the four IDX files"
+                f"Fashion-MNIST not found: no {stem}[.gz] in {folder}; run 'python -m zoo "
+                f"download fashion_mnist' (or 'sudo apt-get install dataset-fashion-mnist'), or "
+                f"point ${FASHION_MNIST_ENV} (or --data_dir) at a folder with the four IDX files"
             )
         paths[kind] = found[0]
     images = read_idx(paths["images-idx3"])[..., np.newaxis]

@@ -23,6 +23,7 @@ statistics of the real data (`zoo.metrics.reference_activations`) are never
 mixed with those of another network; `None` (random weights) is never cached.
 """
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -144,6 +145,8 @@ class Extractor:
                 features[filled : filled + count] = batch_features
                 logits[filled : filled + count] = batch_logits
             filled += count
+            for report in _REPORTERS:
+                report(filled, num_samples)
         if num_samples is None:
             if not parts:
                 raise ZooError("no images to extract activations from")
@@ -315,6 +318,21 @@ class InceptionExtractor(Extractor):
         return tf.reshape(outputs["pool_3"], (batch, -1)), tf.reshape(
             outputs["logits"], (batch, -1)
         )
+
+
+# Callables `report(done, total)` that every extraction calls after each batch.
+_REPORTERS = []
+
+
+@contextlib.contextmanager
+def reporting(report):
+    """Within the block, each extraction calls `report(images done, total)` after
+    each batch (`total` is `None` when unknown): how a command shows progress."""
+    _REPORTERS.append(report)
+    try:
+        yield
+    finally:
+        _REPORTERS.remove(report)
 
 
 # `--inception_weights=random`: an untrained Inception, for tests of the plumbing.

@@ -7,6 +7,7 @@ they write are drawn by `zoo.drawing.pictures`.
 
 import os
 import pathlib
+import sys
 import time
 
 import keras
@@ -292,6 +293,63 @@ class ProgressLines(keras.callbacks.Callback):
             f"step {step}/{self.total_steps}  {values}  "
             f"{steps_per_second * self.examples_per_step:.0f} images/s  {_duration(left)} left"
         )
+
+
+class ProgressBar(keras.callbacks.Callback):
+    """A terminal's progress bar over the run's global steps, redrawn in place.
+
+    `step 1200/3000 [#########-----------]  d_loss 0.69  g_loss 0.71  412 images/s  4m12s left`:
+    one bar for the whole run, across ProGAN's phases and from a resumed
+    step; the rate counts the steps since the bar's first (so a resumed run's
+    earlier steps do not count as fast ones), and the time left is also
+    bounded by the run's `TimeBudget`.
+
+    Args:
+        total_steps: the run's `steps`.
+        examples_per_step: real examples consumed per step (batch * d_steps).
+        budget: the run's `TimeBudget`, or `None`.
+        stream: where the bar goes. Defaults to `sys.stdout`.
+        redraw_seconds: least time between redraws. Defaults to 0.2.
+    """
+
+    WIDTH = 20
+
+    def __init__(self, total_steps, examples_per_step, budget=None, stream=None,
+                 redraw_seconds=0.2):  # fmt: skip
+        super().__init__()
+        self.total_steps = total_steps
+        self.examples_per_step = examples_per_step
+        self.budget = budget
+        self.stream = stream or sys.stdout
+        self.redraw_seconds = redraw_seconds
+        self._first = None  # (step, time) of the first step the bar saw
+        self._drawn_at = 0.0
+
+    def on_train_batch_end(self, batch, logs=None):
+        step, now = training_step(self.model), time.perf_counter()
+        if self._first is None:
+            self._first = (step, now)
+        if now - self._drawn_at < self.redraw_seconds and step < self.total_steps:
+            return
+        self._drawn_at = now
+        done = int(self.WIDTH * step / max(self.total_steps, 1))
+        values = "  ".join(f"{name} {float(value):.4g}" for name, value in (logs or {}).items())
+        line = f"step {step}/{self.total_steps} [{'#' * done}{'-' * (self.WIDTH - done)}]  {values}"
+        steps, seconds = step - self._first[0], now - self._first[1]
+        if steps > 0 and seconds > 0:
+            left = (self.total_steps - step) * seconds / steps
+            if self.budget is not None:
+                left = min(left, self.budget.remaining())
+            line += (
+                f"  {steps / seconds * self.examples_per_step:.0f} images/s  {_duration(left)} left"
+            )
+        self.stream.write(f"\r{line}\033[K")
+        self.stream.flush()
+
+    def on_train_end(self, logs=None):
+        if self._first is not None and training_step(self.model) >= self.total_steps:
+            self.stream.write("\n")
+            self.stream.flush()
 
 
 def _duration(seconds):

@@ -388,15 +388,15 @@ class RunCallbacks:
                 dataset=config.dataset, data_dir=config.data_dir, seed=config.seed,
                 history_path=workdir / run_files.METRICS_HISTORY_FILE,
             ))  # fmt: skip
-        self.interactive = sys.stdout.isatty()
-        self.progress = None
-        if not self.interactive:
-            # Keras prints nothing per step with one epoch and verbose=2: a log
-            # file would stay silent until the end.
+        # Keras' own bar counts each phase's steps from 0, and prints nothing per
+        # step to a log file: the run's bar on a terminal, lines in a log.
+        if sys.stdout.isatty():
+            self.progress = zoo_callbacks.ProgressBar(config.steps, examples_per_step, self.budget)
+        else:
             self.progress = zoo_callbacks.ProgressLines(
                 config.log_every, config.steps, examples_per_step, _say, self.budget
             )
-            self.all.append(self.progress)
+        self.all.append(self.progress)
 
     def budget_spent(self):
         return self.budget is not None and self.budget.spent
@@ -434,7 +434,7 @@ def _fit(model, plan, start_step, config, run):
                 steps_per_epoch=planned.end - first,
                 epochs=1,
                 shuffle=False,  # the pipeline shuffles
-                verbose=1 if run.interactive else 0,
+                verbose=0,
                 callbacks=run.all,
             )
             if run.guard.diverged or interrupted or run.budget_spent():
