@@ -102,6 +102,11 @@ def test_evaluate_cli_unknown_metric_lists_valid_names(tmp_path):
     assert_one_line_error(result, "unknown metric 'fid3'", "fid10k", "pr50k3")
 
 
+def test_evaluate_cli_refuses_a_folder_as_an_output_file(tmp_path):
+    result = run_evaluate("--network=dcgan_fashion_mnist", f"--metrics_json={tmp_path}")
+    assert_one_line_error(result, f"--metrics_json={tmp_path} is a folder; pass a file path")
+
+
 def test_evaluate_cli_needs_exactly_one_source(tmp_path):
     result = run_evaluate(f"--workdir={tmp_path}", "--pretrained=dcgan_fashion_mnist")
     assert_one_line_error(result, "pass the model as --network=NAME_OR_PATH")

@@ -382,7 +382,13 @@ def export(model, export_dir, name, *, version=None, overwrite=False, card=None)
         )
     card = card or model_card(model)
     module = ServingModule(model)
-    model_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        model_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ZooError(
+            f"cannot create {model_dir} under --export_dir={export_dir} ({e.strerror or e}); "
+            f"pass a folder you can write to"
+        ) from None
     # TF Serving only loads directories named by an integer: the hidden
     # temporary is invisible to it until the rename. (Not mkdtemp: its mode
     # 0700 would survive the rename and hide the version from a server running

@@ -696,6 +696,15 @@ def test_interrupted_export_leaves_no_version_directory(gans, tmp_path, monkeypa
     assert list((tmp_path / "m").iterdir()) == []
 
 
+def test_export_dir_that_is_a_file_is_refused_in_one_line(gans, tmp_path):
+    a_file = tmp_path / "serving"
+    a_file.write_text("not a folder")
+
+    with pytest.raises(ZooError, match="cannot create .* under --export_dir=.*Not a directory"):
+        export.export(gans["dcgan"], a_file, "m")
+    assert a_file.read_text() == "not a folder"
+
+
 def test_interrupted_overwrite_keeps_the_old_version(gans, tmp_path, monkeypatch):
     old = export.export(gans["points"], tmp_path, "m", version=1)
 

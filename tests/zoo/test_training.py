@@ -411,3 +411,26 @@ def test_train_max_seconds_stops_early_saves_everything_and_a_rerun_continues(tm
     assert (tmp_path / "model.keras").exists()
     second = training.train(config)
     assert second["start_step"] == first["step"] < second["step"]
+
+
+def test_workdir_that_cannot_be_created_is_refused_before_any_work(tmp_path):
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+
+    with pytest.raises(ZooError, match=r"cannot create --workdir=.*file/run \(Not a directory\)"):
+        training.train(tiny_config(a_file / "run"))
+    assert a_file.read_text() == "x"
+
+
+@pytest.mark.usefixtures("fashion_mnist_files")
+def test_out_of_memory_says_which_flag_to_lower_and_keeps_the_checkpoint(tmp_path, monkeypatch):
+    training.train(tiny_config(tmp_path, steps=3))
+    checkpoints = sorted(os.listdir(tmp_path / "checkpoints"))
+
+    def exhausted(*args, **kwargs):
+        raise tf.errors.ResourceExhaustedError(None, None, "OOM when allocating tensor")
+
+    monkeypatch.setattr(keras.Model, "fit", exhausted)
+    with pytest.raises(ZooError, match=r"out of memory at --batch_size=4: lower --batch_size"):
+        training.train(tiny_config(tmp_path, steps=6))
+    assert sorted(os.listdir(tmp_path / "checkpoints")) == checkpoints

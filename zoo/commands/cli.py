@@ -6,6 +6,7 @@ This module must not import TensorFlow at import time: entry points call
 
 import logging as python_logging
 import os
+import pathlib
 import sys
 import time
 
@@ -165,6 +166,12 @@ class Progress:
         )
         self.stream.flush()
         self._stage = None
+
+
+def check_file_output(flag, value):
+    """One line, before any work, for a file output flag that names a folder."""
+    if value and pathlib.Path(value).is_dir():
+        raise ZooError(f"--{flag}={value} is a folder; pass a file path")
 
 
 def parse_seeds(text, flag="--seeds"):

@@ -102,6 +102,8 @@ FLAGS = flags.FLAGS
 def main():
     # Checked before the (slow) model load, so a typo fails at once.
     protocols = metrics.get_protocols(FLAGS.metrics or "")
+    for flag in ("output", "metrics_json"):
+        cli.check_file_output(flag, FLAGS[flag].value)
     if FLAGS.extractor == "inception" and not FLAGS.inception_weights:
         extractors.get_extractor(FLAGS.extractor)  # its one-line refusal, before the load
     loaded = network.load()

@@ -429,14 +429,22 @@ def _fit(model, plan, start_step, config, run):
             run.enter_phase(planned.phase, model.d_steps)
             if len(plan) > 1:
                 _say(f"phase {planned.phase.name}: steps {first} to {planned.end}")
-            model.fit(
-                dataset,
-                steps_per_epoch=planned.end - first,
-                epochs=1,
-                shuffle=False,  # the pipeline shuffles
-                verbose=0,
-                callbacks=run.all,
-            )
+            try:
+                model.fit(
+                    dataset,
+                    steps_per_epoch=planned.end - first,
+                    epochs=1,
+                    shuffle=False,  # the pipeline shuffles
+                    verbose=0,
+                    callbacks=run.all,
+                )
+            except tf.errors.ResourceExhaustedError:
+                # The last checkpoint is untouched: a rerun with a smaller batch
+                # is refused as a changed setting, so say how to start afresh.
+                raise ZooError(
+                    f"out of memory at --batch_size={planned.phase.batch_size}: lower "
+                    f"--batch_size (in a new --workdir), or --model_kwargs widths"
+                ) from None
             if run.guard.diverged or interrupted or run.budget_spent():
                 break
     if interrupted and not run.guard.diverged:

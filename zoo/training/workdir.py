@@ -54,10 +54,19 @@ HISTORY_KEY = "history"
 
 
 def check_workdir(workdir):
+    """Makes the run directory, or refuses in one line one that cannot be made or written."""
     if workdir.exists() and not workdir.is_dir():
         raise ZooError(
             f"--workdir={workdir} is a file, not a directory; pass a new or existing run directory"
         )
+    try:
+        workdir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ZooError(
+            f"cannot create --workdir={workdir} ({e.strerror or e}); pass a folder you can write to"
+        ) from None
+    if not os.access(workdir, os.W_OK):
+        raise ZooError(f"--workdir={workdir} is not writable; pass a folder you can write to")
 
 
 def read_previous_config(workdir):
