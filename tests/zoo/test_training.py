@@ -434,3 +434,42 @@ def test_out_of_memory_says_which_flag_to_lower_and_keeps_the_checkpoint(tmp_pat
     with pytest.raises(ZooError, match=r"out of memory at --batch_size=4: lower --batch_size"):
         training.train(tiny_config(tmp_path, steps=6))
     assert sorted(os.listdir(tmp_path / "checkpoints")) == checkpoints
+
+
+@pytest.mark.parametrize(
+    "model, flags, previous, chosen",
+    [
+        ("dcgan", {"amx_bf16"}, None, "bfloat16"),
+        ("dcgan", {"avx512_bf16"}, None, "bfloat16"),
+        ("dcgan", {"avx512f"}, None, None),
+        ("stylegan", {"amx_bf16"}, None, None),
+        ("dcgan", {"amx_bf16"}, {"mixed_precision": None}, None),
+        ("stylegan", set(), {"mixed_precision": "bfloat16"}, "bfloat16"),
+    ],
+    ids=["amx", "avx512_bf16", "no_native", "family_not_measured", "resumed_float32",
+         "resumed_bfloat16"],
+)  # fmt: skip
+def test_auto_precision_takes_bfloat16_only_where_measured_native_and_new(
+    tmp_path, monkeypatch, model, flags, previous, chosen
+):
+    monkeypatch.setattr(training.config, "cpu_flags", lambda: flags)
+    config = training.TrainConfig(model=model, workdir=str(tmp_path), mixed_precision="auto")
+
+    resolved, line = training.resolve_precision(config, previous)
+
+    assert resolved.mixed_precision == chosen
+    assert line.startswith(f"mixed precision auto: {chosen or 'float32'} (")
+    assert training.resolve_precision(resolved, previous) == (resolved, None)
+
+
+@pytest.mark.usefixtures("fashion_mnist_files")
+def test_auto_precision_is_printed_recorded_and_kept_on_resume(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(training.config, "cpu_flags", lambda: {"amx_bf16"})
+    training.train(tiny_config(tmp_path, steps=3, mixed_precision="auto"))
+    monkeypatch.setattr(training.config, "cpu_flags", lambda: set())  # another machine
+    training.train(tiny_config(tmp_path, steps=6, mixed_precision="auto"))
+
+    said = capsys.readouterr().out
+    assert "mixed precision auto: bfloat16 (this machine computes bfloat16 natively)" in said
+    assert "mixed precision auto: bfloat16 (as the run started)" in said
+    assert json.loads((tmp_path / "config.json").read_text())["mixed_precision"] == "bfloat16"

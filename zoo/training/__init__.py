@@ -15,6 +15,7 @@ from zoo.training.config import (
     apply_learning_rates,
     compile_model,
     dtype_policy,
+    resolve_precision,
 )
 from zoo.training.loop import (
     PlannedPhase,
@@ -46,5 +47,5 @@ __all__ = [
     "SUMMARY_FILE", "TRAINING_IMAGE_SIZES", "TrainConfig", "apply_learning_rates", "build_model",
     "compile_model", "dtype_policy", "fixed_latents", "forget_missing_checkpoints",
     "initialize_from_preset", "make_checkpoint", "phase_plan", "read_config", "restore_latest",
-    "run_training", "train",
+    "resolve_precision", "run_training", "train",
 ]  # fmt: skip

@@ -79,6 +79,8 @@ class TrainConfig:
         mixed_precision: `None` (float32), `"bfloat16"` or `"float16"`: the
             networks compute in that type, their weights, losses and outputs
             stay float32; float16 adds loss scaling to both optimizers.
+            `"auto"` (`train.py`'s default) is resolved when the run starts
+            (`resolve_precision`) and config.json records the choice.
         deterministic: TensorFlow's op determinism: the same config gives
             bit-identical weights, at some cost in speed.
         init_from: a catalogue name or preset folder (`zoo.load`) whose
@@ -147,12 +149,10 @@ class TrainConfig:
         if self.lr_decay not in LR_DECAYS:
             raise ZooError(f"lr_decay must be one of {', '.join(LR_DECAYS)}, got {self.lr_decay!r}")
         distribute.check_strategy(self.strategy, self.tpu)
-        if self.mixed_precision is not None and self.mixed_precision not in (
-            MIXED_PRECISION_POLICIES
-        ):
+        if self.mixed_precision not in (None, AUTO, *MIXED_PRECISION_POLICIES):
             raise ZooError(
-                f"mixed_precision must be one of {', '.join(MIXED_PRECISION_POLICIES)}, got "
-                f"{self.mixed_precision!r}"
+                f"mixed_precision must be one of {AUTO}, {', '.join(MIXED_PRECISION_POLICIES)} "
+                f"or None (float32), got {self.mixed_precision!r}"
             )
         if self.strategy == "tpu" and self.mixed_precision == "float16":
             raise ZooError(
@@ -175,6 +175,70 @@ class TrainConfig:
 
     def to_json(self):
         return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)
+
+
+# `mixed_precision="auto"`: bfloat16 for the families whose bfloat16 run scored
+# no worse than float32 at equal steps (bench/results/precision.md), on hardware
+# that computes it natively; float32 elsewhere.
+AUTO = "auto"
+BFLOAT16_FAMILIES = ("dcgan",)
+# CPU instruction sets with native bfloat16 arithmetic (/proc/cpuinfo's names).
+BFLOAT16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
+
+
+def resolve_precision(config, previous=None):
+    """`config` with `mixed_precision="auto"` made concrete, and a line saying why.
+
+    A resumed run keeps the precision it started with; a new one takes
+    bfloat16 for `BFLOAT16_FAMILIES` where `native_bfloat16()`, float32
+    otherwise.
+
+    Args:
+        config: a `TrainConfig`.
+        previous: the workdir's config.json as a dict, `None` for a new run.
+
+    Returns:
+        `(config, line)`; `line` is `None` when nothing was "auto".
+    """
+    if config.mixed_precision != AUTO:
+        return config, None
+    if previous is not None:
+        chosen = previous.get("mixed_precision")
+        why = "as the run started"
+    elif config.model not in BFLOAT16_FAMILIES:
+        chosen, why = None, f"{config.model} has no bfloat16 measurement that says no worse"
+    elif native_bfloat16(config.strategy):
+        chosen, why = "bfloat16", "this machine computes bfloat16 natively"
+    else:
+        chosen, why = None, "this machine has no native bfloat16"
+    line = f"mixed precision auto: {chosen or 'float32'} ({why})"
+    return dataclasses.replace(config, mixed_precision=chosen), line
+
+
+def native_bfloat16(strategy="default"):
+    """Whether this machine computes bfloat16 natively: a TPU, GPUs of compute
+    capability 8.0 or above, or a CPU with AVX512_BF16 or AMX."""
+    if strategy == "tpu":
+        return True
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        details = [tf.config.experimental.get_device_details(gpu) for gpu in gpus]
+        return all(d.get("compute_capability", (0, 0)) >= (8, 0) for d in details)
+    return bool(set(BFLOAT16_CPU_FLAGS) & cpu_flags())
+
+
+def cpu_flags():
+    """The CPU's instruction-set flags (`/proc/cpuinfo`); empty where unknown."""
+    try:
+        text = pathlib.Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return set()
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return set(line.partition(":")[2].split())
+    return set()
 
 
 def native_image_size(dataset):

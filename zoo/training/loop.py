@@ -33,6 +33,7 @@ from zoo.training.config import (
     compile_model,
     divergence_error,
     dtype_policy,
+    resolve_precision,
 )
 
 
@@ -158,6 +159,9 @@ def run_training(config):
     workdir = pathlib.Path(config.workdir)
     run_files.check_workdir(workdir)
     previous = run_files.read_previous_config(workdir)
+    config, precision_choice = resolve_precision(config, previous)
+    if precision_choice:
+        _say(precision_choice)
     changes = run_files.check_resumable(config, workdir, previous)
     keras.utils.set_random_seed(config.seed)
     if config.deterministic:
