@@ -51,11 +51,20 @@ def train(code_dir, family, workdir):
     ]  # fmt: skip
     if family in MODEL_KWARGS:
         command.append(f"--model_kwargs={MODEL_KWARGS[family]}")
+    if _defaults_to_auto_precision(code_dir):
+        command.append("--mixed_precision=float32")
     if FLAGS.data_dir:
         command.append(f"--data_dir={FLAGS.data_dir}")
     result = subprocess.run(command, cwd=code_dir, capture_output=True, text=True)
     if result.returncode != 0:
         raise ZooError(f"{family} failed in {code_dir}: {result.stderr.strip().splitlines()[-1]}")
+
+
+def _defaults_to_auto_precision(code_dir):
+    """Whether that code's train.py picks its precision by machine (`auto`), so float32 must
+    be asked for; older code trained in float32 unless told otherwise and knows no `float32`."""
+    command = pathlib.Path(code_dir, "zoo", "commands", "train.py")
+    return command.exists() and '"mixed_precision", "auto"' in command.read_text()
 
 
 def checkpoint_tensors(workdir):
