@@ -5,6 +5,7 @@ import pathlib
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 from PIL import Image
 
 import models
@@ -413,6 +414,7 @@ def test_generate_attribute_walks_or_fails_in_one_line(saved, tmp_path):
         ("dcgan", ["--mode=attribute", "--from_class=Shirt", "--to_class=coat"],
          "28x28 or 32x32"),
         ("dcgan", ["--seeds=5-2"], "--seeds must be seeds and ranges like 0-35"),
+        ("dcgan", ["--seed=-1"], "flag --seed=-1"),
         ("sagan", ["--class=hat"], "--class='hat' is no Fashion-MNIST class"),
         ("dcgan", ["--truncation_psi=nan"], "--truncation_psi must be a finite number"),
         ("dcgan", ["--outdir=o"], "--outdir writes one PNG per seed of --seeds"),
@@ -425,7 +427,8 @@ def test_generate_attribute_walks_or_fails_in_one_line(saved, tmp_path):
         "psi_dcgan", "psi_not_a_number", "flag_of_another_mode", "interpolate_three_seeds",
         "interpolate_one_step", "style_mix_dcgan", "truncation_dcgan", "attribute_conditional",
         "attribute_one_class", "attribute_unknown_class", "attribute_image_size",
-        "seed_range_backwards", "class_unknown_name", "psi_nan", "outdir_without_seeds",
+        "seed_range_backwards", "seed_negative", "class_unknown_name", "psi_nan",
+        "outdir_without_seeds",
         "grid_without_outdir", "outdir_of_another_mode",
     ],
 )  # fmt: skip
@@ -533,3 +536,22 @@ def _generate_network(network, *flags):
         "generate", f"--network={network}", *flags, f"--output={output}",
         env={"GAN_ZOO_FASHION_MNIST_DIR": str(pathlib.Path(output).parent / "none")},
     )  # fmt: skip
+
+
+def test_generate_out_of_memory_or_an_unwritable_folder_is_one_line(saved, tmp_path, monkeypatch):
+    root, _ = saved
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+
+    def exhausted(*args, **kwargs):
+        raise tf.errors.ResourceExhaustedError(
+            None, None, "OOM when allocating tensor with shape[9,9]"
+        )
+
+    unwritable = _generate(root / "dcgan.keras", "--seeds=0-1", f"--outdir={a_file / 'sub'}")
+    monkeypatch.setattr(drawing, "grid", exhausted)
+    oom = _generate(root / "dcgan.keras", f"--output={tmp_path / 'x.png'}")
+
+    assert_one_line_error(unwritable, f"cannot write {a_file / 'sub'}", "Not a directory")
+    assert_one_line_error(oom, "out of memory allocating a tensor with shape[9,9]", "--num_samples")
+    assert a_file.read_text() == "x"

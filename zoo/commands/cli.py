@@ -7,6 +7,7 @@ This module must not import TensorFlow at import time: entry points call
 import logging as python_logging
 import os
 import pathlib
+import re
 import sys
 import time
 
@@ -104,6 +105,14 @@ def run(main, usage=None):
             main()
         except ZooError as e:
             fail(e)
+        except Exception as e:
+            if type(e).__name__ != "ResourceExhaustedError":  # TensorFlow's, not imported here
+                raise
+            shape = re.search(r"tensor with shape\[[^\]]*\]", str(e))
+            fail(
+                f"out of memory{' allocating a ' + shape.group(0) if shape else ''}; ask for less "
+                f"at once (fewer --num_samples or seeds, a smaller --batch_size)"
+            )
         except KeyboardInterrupt as e:
             # Training says which step it saved; elsewhere nothing was lost.
             message = str(e) or "interrupted; rerun the same command to resume"

@@ -53,6 +53,7 @@ flags.DEFINE_integer(
     "seed", 0,
     "Seed of the latents (zoo.core.latents.seeded_latents): the grid shows the first samples "
     "scored, the same as the grids of a run trained with this --seed.",
+    lower_bound=0,
 )  # fmt: skip
 flags.DEFINE_string(
     "output", None, "PNG path; default: <workdir or model dir>/samples/eval_seed<seed>.png."

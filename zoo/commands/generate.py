@@ -94,8 +94,9 @@ DEFAULT_SEEDS = {"interpolate": (0, 1), "truncation": (0, 1, 2, 3), "attribute":
 
 flags.DEFINE_enum("mode", "grid", MODES, "What to draw.")
 flags.DEFINE_integer(
-    "seed", 0, "Seed of the latents (zoo.core.latents.seeded_latents); attribute: of the pool."
-)
+    "seed", 0, "Seed of the latents (zoo.latents.seeded_latents); attribute: of the pool.",
+    lower_bound=0,
+)  # fmt: skip
 flags.DEFINE_integer(
     "num_samples", None, "Samples drawn; default 64 for grid (rounded up to whole class rows), "
     "4 for attention.", lower_bound=1,

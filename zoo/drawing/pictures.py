@@ -5,6 +5,7 @@ these; all take samples in the model's [-1, 1] range or uint8 images and
 return uint8 `(H, W, C)` arrays.
 """
 
+import contextlib
 import math
 import os
 import pathlib
@@ -13,6 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import data
+from zoo.core.errors import ZooError
 
 
 def image_grid(images, num_rows=None, padding=2):
@@ -104,11 +106,22 @@ def class_grid_size(num_samples, num_classes):
 
 def write_png(path, image):
     """Writes a uint8 `(H, W, C)` image as PNG, atomically."""
+    with _writing(path) as temporary:
+        tf.io.write_file(str(temporary), tf.io.encode_png(image))
+
+
+@contextlib.contextmanager
+def _writing(path):
+    """Yields a temporary path beside `path`, renamed to it at the end; one line on failure."""
     path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
-    tf.io.write_file(str(temporary), tf.io.encode_png(image))
-    os.replace(temporary, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        yield temporary
+        os.replace(temporary, path)
+    except (OSError, tf.errors.OpError) as e:
+        reason = getattr(e, "strerror", None) or getattr(e, "message", None) or e
+        raise ZooError(f"cannot write {path} ({reason}); pass a path you can write to") from None
 
 
 def attention_picture(images, attention, query, scale=4, padding=2):
@@ -235,11 +248,8 @@ def write_gif(path, frames, frame_ms=100):
 
     frames = np.asarray(frames, np.uint8)
     pictures = [Image.fromarray(f[..., 0] if f.shape[-1] == 1 else f) for f in frames]
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    pictures[0].save(
-        temporary, format="GIF", save_all=True, append_images=pictures[1:],
-        duration=int(frame_ms), loop=0,
-    )  # fmt: skip
-    os.replace(temporary, path)
+    with _writing(path) as temporary:
+        pictures[0].save(
+            temporary, format="GIF", save_all=True, append_images=pictures[1:],
+            duration=int(frame_ms), loop=0,
+        )  # fmt: skip
