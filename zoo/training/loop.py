@@ -171,7 +171,7 @@ def run_training(config):
     # files are kept, the others write to a scratch folder deleted at the end.
     chief = distribute.is_chief(strategy)
     output_dir = workdir if chief else workdir / f".worker-{distribute.worker_id(strategy)}"
-    output_dir.mkdir(parents=True, exist_ok=True)
+    run_files.make_workdir(output_dir)
     manager, restored = _restore(model, config, workdir, output_dir, chief)
     start_step = zoo_callbacks.training_step(model)
     _check_start_step(start_step, config)

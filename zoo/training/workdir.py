@@ -54,19 +54,33 @@ HISTORY_KEY = "history"
 
 
 def check_workdir(workdir):
-    """Makes the run directory, or refuses in one line one that cannot be made or written."""
+    """Refuses in one line a run directory that cannot be made or written, before any work
+    and without making it (a run refused later leaves nothing behind)."""
     if workdir.exists() and not workdir.is_dir():
         raise ZooError(
             f"--workdir={workdir} is a file, not a directory; pass a new or existing run directory"
         )
+    existing = next(p for p in (workdir.absolute(), *workdir.absolute().parents) if p.exists())
+    if not existing.is_dir():
+        raise ZooError(
+            f"cannot create --workdir={workdir}: {existing} is a file; pass a folder you can "
+            f"write to"
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ZooError(
+            f"cannot create --workdir={workdir}: {existing} is not writable; pass a folder you "
+            f"can write to"
+        )
+
+
+def make_workdir(path):
+    """Makes a run's directory (and its parents), with a one-line error."""
     try:
-        workdir.mkdir(parents=True, exist_ok=True)
+        path.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise ZooError(
-            f"cannot create --workdir={workdir} ({e.strerror or e}); pass a folder you can write to"
+            f"cannot create --workdir={path} ({e.strerror or e}); pass a folder you can write to"
         ) from None
-    if not os.access(workdir, os.W_OK):
-        raise ZooError(f"--workdir={workdir} is not writable; pass a folder you can write to")
 
 
 def read_previous_config(workdir):
