@@ -29,6 +29,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from absl import flags  # noqa: E402
 
+from bench import rows as bench_rows  # noqa: E402
 from zoo.core.errors import ZooError  # noqa: E402
 
 FAMILIES = ("vanilla_gan", "dcgan", "wgan_gp", "progan", "sagan", "stylegan")
@@ -97,9 +98,7 @@ def compare(old, new):
 def main():
     if not FLAGS.old:
         raise ZooError("pass --old=REVISION, the code to compare this checkout with")
-    unknown = sorted(set(FLAGS.families) - set(FAMILIES))
-    if unknown:
-        raise ZooError(f"unknown families {unknown}; valid: {', '.join(FAMILIES)}")
+    bench_rows.check_families(FLAGS.families, FAMILIES)
     with tempfile.TemporaryDirectory() as scratch:
         scratch = pathlib.Path(scratch)
         old_code = scratch / "old"

@@ -113,9 +113,7 @@ def write_results(rows, output):
 
 
 def main():
-    unknown = sorted(set(FLAGS.families) - set(TWENTY_MINUTE_STEPS))
-    if unknown:
-        raise ZooError(f"unknown families {unknown}; valid: {', '.join(TWENTY_MINUTE_STEPS)}")
+    bench_rows.check_families(FLAGS.families, TWENTY_MINUTE_STEPS)
     output, rows = bench_rows.read_rows(FLAGS.output)
     for family in FLAGS.families:
         steps = FLAGS.steps or TWENTY_MINUTE_STEPS[family]

@@ -152,9 +152,7 @@ def _key(row):
 
 
 def main():
-    unknown = sorted(set(FLAGS.families) - set(CONFIGS))
-    if unknown:
-        raise ZooError(f"unknown families {unknown}; valid: {', '.join(CONFIGS)}")
+    bench_rows.check_families(FLAGS.families, CONFIGS)
     output, rows = bench_rows.read_rows(FLAGS.output)
     for family in FLAGS.families:
         print(f"{family}: training for {FLAGS.minutes:g} minutes", flush=True)

@@ -8,7 +8,15 @@ interrupted one keeps what it finished. Both files are written atomically.
 import json
 import pathlib
 
+from zoo.core.errors import ZooError
 from zoo.core.files import write_text_atomically
+
+
+def check_families(requested, known):
+    """Refuses in one line a family the benchmark does not know."""
+    unknown = sorted(set(requested) - set(known))
+    if unknown:
+        raise ZooError(f"unknown families {unknown}; valid: {', '.join(known)}")
 
 
 def read_rows(output):

@@ -7,10 +7,12 @@ before the family's `__init__` builds a single layer:
     class DCGAN(GAN):
         argument_specs = {"base_filters": positive_int, "kernel_size": positive_int, ...}
 
-`GAN.__init_subclass__` wraps each family's `__init__` with `checked_init`, so
-`zoo.build`, `from_config`, `--model_kwargs` and a direct `DCGAN(...)` all fail
-the same way: one `ZooError` line naming the family, the argument, what it must
-be and what it got. A family that forgets an argument's spec fails at import.
+`@register_family` (and `@checked_family` on `GAN`) wraps each family's
+`__init__` with `checked_init`, so `zoo.build`, `from_config`, `--model_kwargs`
+and a direct `DCGAN(...)` all fail the same way: one `ZooError` line naming the
+family, the argument, what it must be and what it got. A family that forgets an
+argument's spec fails at import. Checks that relate several arguments live here
+too (`square_image_shape`, `single_discriminator_step`).
 
 A spec is a function `(value) -> None` that raises `_Invalid(expected)`; the
 wrapper turns that into the user's message.
@@ -26,6 +28,25 @@ from zoo.core.errors import ZooError
 
 class _Invalid(Exception):
     """Raised by a spec; carries what the argument must be."""
+
+
+# ---------------------------------------------------- checks across arguments
+
+
+def square_image_shape(family, image_shape):
+    """`image_shape` as ints; one line for anything but square images `(R, R, C)`."""
+    image_shape = tuple(int(d) for d in image_shape)
+    if len(image_shape) != 3 or image_shape[0] != image_shape[1]:
+        raise ZooError(f"{family} makes square images (R, R, C), got image_shape={image_shape}")
+    return image_shape
+
+
+def single_discriminator_step(family, kwargs, why=""):
+    """Refuses `d_steps` other than 1 for a family whose step alternates one of each."""
+    if kwargs.get("d_steps", 1) != 1:
+        raise ZooError(
+            f"{family} takes one {why or 'discriminator'} step per generator step; drop d_steps"
+        )
 
 
 # ------------------------------------------------------------------ specs

@@ -432,13 +432,10 @@ class ProGAN(GAN):
         penalty_every=4,
         **kwargs,
     ):
-        image_shape = tuple(int(d) for d in image_shape)
-        if len(image_shape) != 3 or image_shape[0] != image_shape[1]:
-            raise ZooError(f"ProGAN makes square images (R, R, C), got image_shape={image_shape}")
-        if kwargs.get("d_steps", 1) != 1:
-            # The official code alternates one critic and one generator step (its
-            # n_critic is 1); a phase's images are counted in those steps.
-            raise ZooError("ProGAN takes one critic step per generator step; drop d_steps")
+        image_shape = arguments.square_image_shape("ProGAN", image_shape)
+        # The official code alternates one critic and one generator step (its
+        # n_critic is 1); a phase's images are counted in those steps.
+        arguments.single_discriminator_step("ProGAN", kwargs, "critic")
         num_stages = num_stages_for(image_shape[0])
         if stage_batch_sizes is not None and len(stage_batch_sizes) != num_stages:
             raise ZooError(

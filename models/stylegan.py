@@ -20,7 +20,6 @@ import tensorflow as tf
 from keras import ops
 
 from zoo.core import distribute
-from zoo.core.errors import ZooError
 
 from . import arguments, stylegan_networks
 from .base import GAN, register_family, split_real_batches, to_float32
@@ -153,11 +152,8 @@ class StyleGAN(GAN):
         ema_decay=0.999,
         **kwargs,
     ):
-        image_shape = tuple(int(d) for d in image_shape)
-        if len(image_shape) != 3 or image_shape[0] != image_shape[1]:
-            raise ZooError(f"StyleGAN makes square images (R, R, C), got image_shape={image_shape}")
-        if kwargs.get("d_steps", 1) != 1:
-            raise ZooError("StyleGAN takes one discriminator step per generator step; drop d_steps")
+        image_shape = arguments.square_image_shape("StyleGAN", image_shape)
+        arguments.single_discriminator_step("StyleGAN", kwargs)
         channels_at = stylegan_networks.default_channels(max_channels, channel_base)
         self.num_ws = stylegan_networks.num_ws_for(image_shape[0])
         mapping = stylegan_networks.mapping_network(
