@@ -256,7 +256,7 @@ def test_train_config_default_workdir_follows_the_model():
 
 
 def test_train_config_defaults_are_what_make_train_runs():
-    makefile = (pathlib.Path(__file__).parents[2] / "Makefile").read_text()
+    makefile = (pathlib.Path(__file__).parents[3] / "Makefile").read_text()
     assert "train.py --steps=$(STEPS) --workdir=$(WORKDIR)" in makefile
     assert "STEPS ?= 3000" in makefile and "WORKDIR ?= runs/dcgan" in makefile
     default = training.TrainConfig()
