@@ -380,22 +380,18 @@ def synthesis_network(
 
     Returns:
         A `keras.Model` from `ws` `(B, num_ws, w_dim)` to images `(B, R, R, C)`,
-        `num_ws = num_ws_for(R)`, readable as `model.input_shape[1]`. Layers
-        at resolution r are named `b{r}_conv0` (not at 4x4), `b{r}_conv1`, each
-        with `_affine`, `_noise` and `_act` (and for AdaIN `_adain`, `_up`),
-        and `b{r}_torgb` with `_affine` and `_bias`; the constant is `const`
-        and the output layer `images`.
+        `num_ws = num_ws_for(R)` (`model.input_shape[1]`). Layers at resolution
+        r: `b{r}_conv0` (not at 4x4) and `b{r}_conv1`, with `_affine`, `_noise`,
+        `_act` (AdaIN: `_adain`, `_up`); `b{r}_torgb`; `const`; `images`.
 
     Raises:
         ZooError: on a bad image shape or modulation.
-
     Example:
         >>> synthesis = synthesis_network((32, 32, 1), 128, default_channels(64, 1024))
         >>> images = synthesis(ws)  # ws (B, 8, 128) -> (B, 32, 32, 1)
 
     Reference:
-        Karras et al. 2020 (StyleGAN2), https://arxiv.org/abs/1912.04958
-        (Figure 2, Figure 7, Appendix B);
+        Karras et al. 2020 (StyleGAN2), https://arxiv.org/abs/1912.04958 (Figures 2, 7);
         Karras et al. 2019 (StyleGAN), https://arxiv.org/abs/1812.04948 (Figure 1).
     """
     resolutions = _resolutions(image_shape)

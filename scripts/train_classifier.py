@@ -115,7 +115,19 @@ def main():
     output.parent.mkdir(parents=True, exist_ok=True)
     inference.save(output)
 
-    info = {
+    info = _record(output, inference, accuracy, accuracy_1000, seconds)
+    info_path = output.with_suffix(".json")
+    info_path.write_text(json.dumps(info, indent=2) + "\n")
+    print(
+        f"test accuracy {accuracy:.4f} ({accuracy_1000:.4f} on the first 1,000), "
+        f"{info['params']:,} params, {info['bytes'] / 1e6:.1f} MB, trained in {seconds:.0f} s; "
+        f"wrote {output} and {info_path}"
+    )
+
+
+def _record(output, inference, accuracy, accuracy_1000, seconds):
+    """What `classifier.json` records beside the file: its hash, accuracy and recipe."""
+    return {
         "file": output.name,
         "sha256": extractors.file_sha256(output),
         "bytes": output.stat().st_size,
@@ -139,13 +151,6 @@ def main():
         "keras": keras.__version__,
         "date": datetime.date.today().isoformat(),
     }
-    info_path = output.with_suffix(".json")
-    info_path.write_text(json.dumps(info, indent=2) + "\n")
-    print(
-        f"test accuracy {accuracy:.4f} ({accuracy_1000:.4f} on the first 1,000), "
-        f"{info['params']:,} params, {info['bytes'] / 1e6:.1f} MB, trained in {seconds:.0f} s; "
-        f"wrote {output} and {info_path}"
-    )
 
 
 if __name__ == "__main__":

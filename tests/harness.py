@@ -12,7 +12,7 @@ test file only adds what is special about it:
 5. `generate` is a function of its seed and leaves the training noise alone;
 6. a training checkpoint restores every weight into a fresh model.
 
-SavedModel signatures are not checked yet (they come with `zoo/export.py`).
+SavedModel signatures are checked by tests/zoo/test_export.py.
 """
 
 import json

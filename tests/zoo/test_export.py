@@ -1,4 +1,4 @@
-"""SavedModel export (`zoo/export.py`) and the `.keras` round trip of every model.
+"""SavedModel export (`zoo/export/`) and the `.keras` round trip of every model.
 
 Three tiny exports cover the cases: a DCGAN with an EMA generator (images), a
 conditional GAN whose `call` takes `truncation_psi` and reads a variable outside
