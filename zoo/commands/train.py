@@ -53,6 +53,10 @@ flags.DEFINE_enum(
 )
 flags.DEFINE_string("data_dir", None, "Fashion-MNIST IDX folder, or TFDS data dir.")
 flags.DEFINE_integer(
+    "train_images", None, "Train on this many images of the train split, the same ones for the "
+    "same --seed (a small-data experiment); default: all.", lower_bound=1,
+)  # fmt: skip
+flags.DEFINE_integer(
     "sample_every", _DEFAULTS.sample_every, "Steps between sample PNGs.", lower_bound=1
 )
 flags.DEFINE_integer(
@@ -140,6 +144,7 @@ def main():
         mixed_precision=None if FLAGS.mixed_precision == "float32" else FLAGS.mixed_precision,
         deterministic=FLAGS.deterministic,
         init_from=FLAGS.init_from,
+        train_images=FLAGS.train_images,
     )
     training.train(config)
 

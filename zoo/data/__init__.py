@@ -104,6 +104,8 @@ def load_dataset(
     repeat=True,
     data_dir=None,
     channels=3,
+    train_images=None,
+    subset_seed=0,
 ):
     """Builds the batched input pipeline of the dataset `name`.
 
@@ -122,6 +124,9 @@ def load_dataset(
         repeat: repeat forever (training); otherwise one pass.
         data_dir: Fashion-MNIST IDX folder, or TFDS data dir.
         channels: channels of `folder:` images (1 or 3). Defaults to `3`.
+        train_images: keep only this many examples of the `train` split
+            (`subset`); the `test` split stays whole. `None` keeps them all.
+        subset_seed: which `train_images` examples: the same for the same seed.
 
     Returns:
         `(dataset, info)`: batches of `(samples, labels)` and a `DatasetInfo`.
@@ -136,10 +141,40 @@ def load_dataset(
         return mixture_batches(name, batch_size, seed).prefetch(tf.data.AUTOTUNE), info
 
     examples, info = _image_examples(name, split, image_size, data_dir, channels)
+    if train_images is not None and split == "train":
+        examples, info = subset(examples, info, train_images, subset_seed)
     if name != "fashion_mnist":
         # Decode files once; the cache holds uint8 images, 4x smaller than
         # floats. Fashion-MNIST is already in memory.
         examples = examples.cache()
+    return _batched(examples, info, batch_size, seed, shuffle, repeat), info
+
+
+def subset(examples, info, count, seed):
+    """`count` of the examples, chosen by `seed` alone, in their original order.
+
+    The same count and seed give the same examples on every run and in every
+    phase (a user's small-data experiment stays one dataset).
+
+    Raises:
+        ZooError: `count` not in [1, the split's size].
+    """
+    if info.size is None or not 1 <= count <= info.size:
+        raise ZooError(
+            f"train_images must be in [1, {info.size}] ({info.name}'s train split), got {count}"
+        )
+    kept = np.zeros(info.size, bool)
+    kept[np.random.default_rng(seed).permutation(info.size)[:count]] = True
+    kept = tf.constant(kept)
+    examples = examples.enumerate().filter(lambda i, example: kept[i])
+    examples = examples.map(lambda i, example: example).apply(
+        tf.data.experimental.assert_cardinality(count)
+    )
+    return examples, dataclasses.replace(info, size=count)
+
+
+def _batched(examples, info, batch_size, seed, shuffle, repeat):
+    """Shuffled (reproducibly for a seed), repeated, batched samples in [-1, 1]."""
     if shuffle:
         examples = examples.shuffle(
             min(SHUFFLE_BUFFER, info.size or SHUFFLE_BUFFER),
@@ -152,7 +187,7 @@ def load_dataset(
         lambda images, labels: (to_model_range(images), labels),
         num_parallel_calls=tf.data.AUTOTUNE,
     )
-    return dataset.prefetch(tf.data.AUTOTUNE), info
+    return dataset.prefetch(tf.data.AUTOTUNE)
 
 
 def _image_examples(name, split, image_size, data_dir, channels):
@@ -191,6 +226,6 @@ __all__ = [
     "FOLDER_TEST_EVERY", "IMAGE_CHECK_VERSION", "IMAGE_EXTENSIONS", "MIXTURE_STDDEV",
     "SHUFFLE_BUFFER", "DatasetInfo", "check_image", "downsample", "fashion_mnist_dir",
     "folder_classes", "image_check_cache_path", "list_image_files", "load_dataset",
-    "load_fashion_mnist", "mixture_means", "read_idx", "split_image_files", "to_model_range",
-    "to_uint8",
+    "load_fashion_mnist", "mixture_means", "read_idx", "split_image_files", "subset",
+    "to_model_range", "to_uint8",
 ]  # fmt: skip

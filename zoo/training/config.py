@@ -87,6 +87,9 @@ class TrainConfig:
             weights a new run starts from (fine-tuning); the model takes the
             preset's constructor arguments, which `model_kwargs` may
             override. `None` starts from random weights.
+        train_images: train on this many examples of the train split, the
+            same ones for the same `seed` (`zoo.data.subset`): a small-data
+            experiment. `None` trains on all of it.
     """
 
     model: str = "dcgan"
@@ -115,9 +118,17 @@ class TrainConfig:
     mixed_precision: str | None = None
     deterministic: bool = False
     init_from: str | None = None
+    train_images: int | None = None
 
     def __post_init__(self):
         self._resolve_defaults()
+        if self.train_images is not None:
+            if not isinstance(self.train_images, int) or self.train_images < 1:
+                raise ZooError(
+                    f"train_images must be a positive integer, got {self.train_images!r}"
+                )
+            if self.dataset in data.MIXTURE_STDDEV:
+                raise ZooError(f"{self.dataset} is an endless stream of points: drop train_images")
         for name in ("steps", "batch_size", "sample_every", "checkpoint_every", "log_every",
                      "keep_checkpoints", "num_samples", "steps_per_execution"):  # fmt: skip
             value = getattr(self, name)

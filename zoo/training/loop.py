@@ -269,7 +269,8 @@ def _build_for_data(config):
     """The model of `config` and the `DatasetInfo` it was built for."""
     _, info = data.load_dataset(
         config.dataset, batch_size=config.batch_size, image_size=config.image_size,
-        seed=config.seed, data_dir=config.data_dir,
+        seed=config.seed, data_dir=config.data_dir, train_images=config.train_images,
+        subset_seed=config.seed,
     )  # fmt: skip
     return build_model(config, info), info
 
@@ -326,6 +327,7 @@ def _phase_dataset(config, planned, d_steps, skip):
     dataset, info = data.load_dataset(
         config.dataset, batch_size=phase.batch_size * d_steps, image_size=config.image_size,
         seed=config.seed + planned.index, data_dir=config.data_dir,
+        train_images=config.train_images, subset_seed=config.seed,
     )  # fmt: skip
     full_size = info.sample_shape[0] if len(info.sample_shape) == 3 else None
     if phase.image_size is not None and phase.image_size != full_size:

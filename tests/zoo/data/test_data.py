@@ -14,7 +14,7 @@ import pytest
 import tensorflow as tf
 
 from tests.helpers import write_idx
-from zoo import data
+from zoo import data, training
 from zoo.core.errors import ZooError
 from zoo.data import folders
 
@@ -629,3 +629,35 @@ def test_tfds_dataset_not_prepared_raises_one_line_zoo_error_quickly(tmp_path):
     message = str(error.value)
     assert f"tfds build mnist --data_dir={tmp_path}" in message
     assert "\n" not in message and len(message.replace(str(tmp_path), "DIR")) < 200
+
+
+def _train_images(folder, **kwargs):
+    dataset, info = data.load_dataset(
+        "fashion_mnist", batch_size=1, shuffle=False, repeat=False, data_dir=folder, **kwargs
+    )
+    return [images[0].numpy().tobytes() for images, _ in dataset], info
+
+
+def test_train_images_keeps_the_same_subset_for_the_same_seed_and_the_test_split_whole(
+    fake_fashion_mnist,
+):
+    everything, _ = _train_images(fake_fashion_mnist)
+    chosen, info = _train_images(fake_fashion_mnist, train_images=16, subset_seed=3)
+    again, _ = _train_images(fake_fashion_mnist, train_images=16, subset_seed=3)
+    other, _ = _train_images(fake_fashion_mnist, train_images=16, subset_seed=4)
+    test, test_info = _train_images(fake_fashion_mnist, split="test", train_images=16)
+
+    assert info.size == 16 and len(chosen) == 16 and chosen == again
+    assert set(chosen) <= set(everything) and set(chosen) != set(other)
+    assert chosen == [image for image in everything if image in set(chosen)]  # original order
+    assert test_info.size == 40 and len(test) == 40
+
+
+def test_train_images_out_of_range_or_on_points_fails_in_one_line(fake_fashion_mnist, tmp_path):
+    with pytest.raises(ZooError, match=r"train_images must be in \[1, 120\] .*got 121"):
+        data.load_dataset("fashion_mnist", batch_size=4, data_dir=fake_fashion_mnist,
+                          train_images=121)  # fmt: skip
+    with pytest.raises(ZooError, match="ring8 is an endless stream of points: drop train_images"):
+        training.TrainConfig(dataset="ring8", workdir=str(tmp_path), train_images=100)
+    with pytest.raises(ZooError, match="train_images must be a positive integer, got 0"):
+        training.TrainConfig(workdir=str(tmp_path), train_images=0)

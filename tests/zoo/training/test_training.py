@@ -473,3 +473,12 @@ def test_auto_precision_is_printed_recorded_and_kept_on_resume(tmp_path, monkeyp
     assert "mixed precision auto: bfloat16 (this machine computes bfloat16 natively)" in said
     assert "mixed precision auto: bfloat16 (as the run started)" in said
     assert json.loads((tmp_path / "config.json").read_text())["mixed_precision"] == "bfloat16"
+
+
+@pytest.mark.usefixtures("fashion_mnist_files")
+def test_train_images_is_recorded_and_a_rerun_with_another_count_is_refused(tmp_path):
+    training.train(tiny_config(tmp_path, steps=3, train_images=8))
+
+    assert json.loads((tmp_path / "config.json").read_text())["train_images"] == 8
+    with pytest.raises(ZooError, match=r"train_images: 8 -> 16"):
+        training.train(tiny_config(tmp_path, steps=6, train_images=16))
