@@ -661,3 +661,19 @@ def test_train_images_out_of_range_or_on_points_fails_in_one_line(fake_fashion_m
         training.TrainConfig(dataset="ring8", workdir=str(tmp_path), train_images=100)
     with pytest.raises(ZooError, match="train_images must be a positive integer, got 0"):
         training.TrainConfig(workdir=str(tmp_path), train_images=0)
+
+
+def test_train_images_of_a_folder_keeps_labels_and_the_same_files(labelled_folder):
+    def means(**kwargs):
+        dataset, info = data.load_dataset(
+            f"folder:{labelled_folder}", batch_size=1, image_size=8, shuffle=False, repeat=False,
+            **kwargs,
+        )  # fmt: skip
+        return [(float(x.numpy().mean()), int(y[0])) for x, y in dataset], info
+
+    everything, _ = means()
+    chosen, info = means(train_images=5, subset_seed=1)
+
+    assert info.size == 5 and len(chosen) == 5 and chosen == means(train_images=5, subset_seed=1)[0]
+    assert set(chosen) <= set(everything) and info.num_classes == 2
+    assert all((mean < 0) == (label == 0) for mean, label in chosen)
