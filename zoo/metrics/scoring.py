@@ -93,8 +93,9 @@ def format_table(metric_names, results, floor=None, num_test=None, num_train=Non
     ]
     if floor and num_test:
         lines.append(
-            f"real floor: {num_test:,} test images scored as if generated, against the "
-            f"{num_train:,} train images (what a perfect generator would get)"
+            f"real floor: the test images (as many as each protocol takes, at most "
+            f"{num_test:,}) scored as if generated, against the {num_train:,} train images (what "
+            f"a perfect generator would get)"
         )
     return "\n".join(lines)
 
