@@ -16,6 +16,7 @@ import random
 import keras
 import tensorflow as tf
 
+from zoo.core import augment as augment_pipelines
 from zoo.core import distribute, losses
 from zoo.core.errors import ZooError
 from zoo.core.latents import TrainingNoise, class_labels, seeded_latents
@@ -227,9 +228,14 @@ class GAN(keras.Model):
         """`(d_optimizer, g_optimizer)` when `compile` gets none; families set their paper's."""
         return keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5)
 
-    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
-        """Sets both optimizers (default: `default_optimizers()`); `kwargs` go to Keras'
-        `compile` (e.g. `steps_per_execution`)."""
+    def compile(self, d_optimizer=None, g_optimizer=None, augment=None, **kwargs):
+        """Sets both optimizers (default: `default_optimizers()`) and what the
+        discriminator's inputs go through while training (`augment`: a
+        `zoo.core.augment` spec such as `"diffaugment"`, or `None`); `kwargs` go to
+        Keras' `compile` (e.g. `steps_per_execution`)."""
+        self.augment = augment_pipelines.from_spec(augment)
+        if self.augment is not None and len(self.image_shape) != 3:
+            raise ZooError(f"{type(self).__name__} makes 2-D points: augmentation is for images")
         d_default, g_default = self.default_optimizers()
         self.d_optimizer = d_optimizer or d_default
         self.g_optimizer = g_optimizer or g_default
@@ -247,10 +253,16 @@ class GAN(keras.Model):
         # model without its optimizers.
         if not self.compiled:
             return None
-        return {name: keras.optimizers.serialize(getattr(self, name)) for name in _OPTIMIZERS}
+        config = {name: keras.optimizers.serialize(getattr(self, name)) for name in _OPTIMIZERS}
+        if self.augment is not None:
+            config["augment"] = self.augment.spec
+        return config
 
     def compile_from_config(self, config):
-        self.compile(**{name: _as_optimizer(config[name]) for name in _OPTIMIZERS})
+        self.compile(
+            **{name: _as_optimizer(config[name]) for name in _OPTIMIZERS},
+            augment=config.get("augment"),  # absent from files saved before augmentation
+        )
 
     # ------------------------------------------------------ sampling helpers
 
@@ -270,9 +282,20 @@ class GAN(keras.Model):
         return to_float32((generator or self.generator)(inputs, training=training))
 
     def discriminate(self, samples, labels=None, training=False):
-        """The discriminator's float32 logits, shape `(batch, 1)`."""
+        """The discriminator's float32 logits, shape `(batch, 1)`; in training, of the
+        samples through `augment` (`compile`)."""
+        samples = self.augmented(samples, training)
         inputs = [samples, labels] if self.conditional else samples
         return to_float32(self.discriminator(inputs, training=training))
+
+    def augmented(self, samples, training):
+        """`samples` through the compiled augmentation while training, else unchanged:
+        every image the discriminator sees in training, real or generated, in either
+        network's step and inside the penalties, goes through here."""
+        pipeline = getattr(self, "augment", None)
+        if not training or pipeline is None:
+            return samples
+        return pipeline(samples, self.noise)
 
     @property
     def sampling_generator(self):

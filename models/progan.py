@@ -574,6 +574,7 @@ class ProGAN(GAN):
     def discriminate(self, samples, labels=None, training=False, stage=None, alpha=None):
         """Scores at `stage` (default: the final one), faded in by `alpha` (`None`: none)."""
         stage = self.num_stages - 1 if stage is None else stage
+        samples = self.augmented(samples, training)
         return to_float32(self.discriminator(samples, stage=stage, alpha=alpha, training=training))
 
     def step_schedule(self, resolution, step):

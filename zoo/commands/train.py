@@ -52,6 +52,12 @@ flags.DEFINE_enum(
     "linear: both learning rates fall linearly to 0 at --steps.",
 )
 flags.DEFINE_string("data_dir", None, "Fashion-MNIST IDX folder, or TFDS data dir.")
+flags.DEFINE_string(
+    "augment",
+    _DEFAULTS.augment,
+    "What the discriminator sees in training goes through: none, "
+    "diffaugment (color, translation and cutout) or diffaugment:POLICY,... (a subset).",
+)
 flags.DEFINE_integer(
     "train_images", None, "Train on this many images of the train split, the same ones for the "
     "same --seed (a small-data experiment); default: all.", lower_bound=1,
@@ -145,6 +151,7 @@ def main():
         deterministic=FLAGS.deterministic,
         init_from=FLAGS.init_from,
         train_images=FLAGS.train_images,
+        augment=FLAGS.augment,
     )
     training.train(config)
 

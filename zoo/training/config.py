@@ -12,6 +12,7 @@ import pathlib
 import keras
 
 from zoo import data
+from zoo.core import augment as augment_pipelines
 from zoo.core import distribute
 from zoo.core.errors import ZooError
 
@@ -90,6 +91,9 @@ class TrainConfig:
         train_images: train on this many examples of the train split, the
             same ones for the same `seed` (`zoo.data.subset`): a small-data
             experiment. `None` trains on all of it.
+        augment: what every image the discriminator sees in training goes
+            through (`zoo.core.augment`): `"none"`, `"diffaugment"` (all three
+            policies) or `"diffaugment:color,translation,cutout"` (a subset).
     """
 
     model: str = "dcgan"
@@ -119,9 +123,12 @@ class TrainConfig:
     deterministic: bool = False
     init_from: str | None = None
     train_images: int | None = None
+    augment: str = "none"
 
     def __post_init__(self):
         self._resolve_defaults()
+        if augment_pipelines.from_spec(self.augment) and self.dataset in data.MIXTURE_STDDEV:
+            raise ZooError(f"{self.dataset} is 2-D points: augmentation is for images")
         if self.train_images is not None:
             if not isinstance(self.train_images, int) or self.train_images < 1:
                 raise ZooError(
@@ -295,6 +302,7 @@ def compile_model(model, config):
     model.compile(
         d_optimizer=d_optimizer,
         g_optimizer=g_optimizer,
+        augment=config.augment,
         steps_per_execution=config.steps_per_execution,
     )
 
