@@ -485,22 +485,16 @@ def test_train_images_is_recorded_and_a_rerun_with_another_count_is_refused(tmp_
 
 
 @pytest.mark.usefixtures("fashion_mnist_files")
-def test_an_augmented_run_resumes_exactly_and_differs_from_an_unaugmented_one(tmp_path):
+def test_an_augmented_run_resumes_exactly(tmp_path):
     augmented = {"augment": "diffaugment"}
     training.train(tiny_config(tmp_path / "resumed", steps=3, **augmented))
     training.train(tiny_config(tmp_path / "resumed", steps=6, **augmented))
     training.train(tiny_config(tmp_path / "straight", steps=6, **augmented))
-    training.train(tiny_config(tmp_path / "plain", steps=6))
 
-    resumed, straight, plain = (
-        sources.load_workdir_model(tmp_path / name) for name in ("resumed", "straight", "plain")
-    )
+    resumed, straight = (sources.load_workdir_model(tmp_path / n) for n in ("resumed", "straight"))
     assert (
         json.loads((tmp_path / "straight" / "config.json").read_text())["augment"] == "diffaugment"
     )
     assert resumed.augment.spec == "diffaugment:color,translation,cutout"
     for a, b in zip(weights_of(resumed), weights_of(straight), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
-    assert any(
-        not np.allclose(a, b) for a, b in zip(weights_of(straight), weights_of(plain), strict=True)
-    )
