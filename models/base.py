@@ -192,6 +192,8 @@ class GAN(keras.Model):
         self._standing_statistics = averaging.StandingStatistics(self.latent_dim, self.num_classes)
         # Without a seed the run still needs one key for all its draws.
         self.noise = TrainingNoise(random.randrange(2**31) if seed is None else seed)
+        # What the discriminator's training inputs go through; `compile` sets it.
+        self.augment = None
         self.trackers = {n: keras.metrics.Mean(name=n) for n in self.metric_names}
         # The logged values are the same on every replica (`update_metrics`).
         self.distribute_reduction_method = "first"
@@ -292,10 +294,9 @@ class GAN(keras.Model):
         """`samples` through the compiled augmentation while training, else unchanged:
         every image the discriminator sees in training, real or generated, in either
         network's step and inside the penalties, goes through here."""
-        pipeline = getattr(self, "augment", None)
-        if not training or pipeline is None:
+        if not training or self.augment is None:
             return samples
-        return pipeline(samples, self.noise)
+        return self.augment(samples, self.noise)
 
     @property
     def sampling_generator(self):
