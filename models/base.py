@@ -429,7 +429,8 @@ class GAN(keras.Model):
     def update_metrics(self, d_loss, g_loss, real_logits, fake_logits, d_penalty, **extra):
         """Updates the trackers with a step's values (the losses, D's mean scores on reals
         and fakes, the penalty, a family's `extra`), replica means (one all-reduce, so every
-        replica logs the global batch's); returns every tracker's mean."""
+        replica logs the global batch's); returns every tracker's mean, and what an adaptive
+        augmentation logs after it has seen `real_logits` (`zoo.core.ada`)."""
         score = functools.partial(losses.discriminator_score, self.adversarial_loss)
         values = {"d_loss": d_loss, "g_loss": g_loss, "d_real": score(real_logits),
                   "d_fake": score(fake_logits), "d_penalty": d_penalty, **extra}  # fmt: skip
@@ -437,7 +438,8 @@ class GAN(keras.Model):
         averaged = distribute.replica_mean([tf.cast(values[n], tf.float32) for n in names])
         for name, value in zip(names, averaged, strict=True):
             self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        adapted = {} if self.augment is None else self.augment.observe(real_logits)
+        return {**{name: tracker.result() for name, tracker in self.trackers.items()}, **adapted}
 
 
 def sampling_inputs(latent_dim, num_classes, num_samples, latents, labels, seed):

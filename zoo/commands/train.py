@@ -56,7 +56,8 @@ flags.DEFINE_string(
     "augment",
     _DEFAULTS.augment,
     "What the discriminator sees in training goes through: none, "
-    "diffaugment (color, translation and cutout) or diffaugment:POLICY,... (a subset).",
+    "diffaugment (color, translation and cutout), diffaugment:POLICY,... (a subset), or ada "
+    "(StyleGAN2-ADA's adaptive pipeline; ada:target=T sets its overfitting target, 0.6).",
 )
 flags.DEFINE_integer(
     "train_images", None, "Train on this many images of the train split, the same ones for the "

@@ -34,6 +34,7 @@ Reference:
 
 import tensorflow as tf
 
+from zoo.core import ada
 from zoo.core.errors import ZooError
 
 POLICIES = ("color", "translation", "cutout")
@@ -144,10 +145,19 @@ class DiffAugment:
         """The `--augment` value that makes this pipeline."""
         return f"{DIFFAUGMENT}:{','.join(self.policies)}"
 
+    # DiffAugment has no state and learns nothing from the discriminator (the
+    # interface `zoo.core.ada.AdaptiveAugment` fills).
+    state = {}
+
+    def observe(self, real_logits):
+        """Nothing to adapt; nothing to log."""
+        return {}
+
 
 def from_spec(spec):
     """`--augment`'s value as a pipeline: `none` -> `None`, `diffaugment` (all policies)
-    or `diffaugment:color,translation` -> `DiffAugment`.
+    or `diffaugment:color,translation` -> `DiffAugment`, `ada` or `ada:target=0.6` ->
+    `zoo.core.ada.AdaptiveAugment`.
 
     Raises:
         ZooError: anything else, in one line.
@@ -155,9 +165,11 @@ def from_spec(spec):
     if spec in (None, NONE):
         return None
     name, _, policies = str(spec).partition(":")
+    if name == ada.ADA:
+        return ada.from_spec(spec)
     if name != DIFFAUGMENT:
         raise ZooError(
-            f"augment must be {NONE}, {DIFFAUGMENT} or {DIFFAUGMENT}:POLICY,... (policies: "
-            f"{', '.join(POLICIES)}), got {spec!r}"
+            f"augment must be {NONE}, {DIFFAUGMENT}, {DIFFAUGMENT}:POLICY,... (policies: "
+            f"{', '.join(POLICIES)}) or {ada.ADA}, got {spec!r}"
         )
     return DiffAugment(policies.split(",") if policies else POLICIES)

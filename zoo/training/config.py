@@ -93,7 +93,8 @@ class TrainConfig:
             experiment. `None` trains on all of it.
         augment: what every image the discriminator sees in training goes
             through (`zoo.core.augment`): `"none"`, `"diffaugment"` (all three
-            policies) or `"diffaugment:color,translation,cutout"` (a subset).
+            policies), `"diffaugment:color,translation,cutout"` (a subset) or
+            `"ada"` (`zoo.core.ada`; `"ada:target=0.6"` sets its target).
     """
 
     model: str = "dcgan"

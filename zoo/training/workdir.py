@@ -148,11 +148,15 @@ def read_config(workdir):
 
 def make_checkpoint(model):
     """What a checkpoint holds: the GAN (networks, EMA copy, both optimizers,
-    whose step counts key the training noise, `zoo.core.latents.TrainingNoise`).
+    whose step counts key the training noise, `zoo.core.latents.TrainingNoise`),
+    and its augmentation's state (ADA's `p`), if any.
 
     Checkpoints of earlier versions also hold a `seed_state`; restoring
     ignores it.
     """
+    augment_state = model.augment.state if model.augment is not None else {}
+    if augment_state:
+        return tf.train.Checkpoint(model=model, augment=tf.train.Checkpoint(**augment_state))
     return tf.train.Checkpoint(model=model)
 
 

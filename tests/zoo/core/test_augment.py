@@ -86,7 +86,7 @@ def test_colour_leaves_one_channel_saturation_alone_and_shifts_brightness_per_sa
 
 @pytest.mark.parametrize(
     "spec, fragment",
-    [("diffaugment:color,blur", "got color,blur"), ("ada", "augment must be none, diffaugment")],
+    [("diffaugment:color,blur", "got color,blur"), ("adb", "augment must be none, diffaugment")],
 )
 def test_a_bad_spec_is_one_line(spec, fragment):
     with pytest.raises(ZooError, match=fragment):
@@ -107,22 +107,36 @@ def test_a_compiled_gan_augments_only_in_training_and_saves_its_augmentation(tmp
     assert json.loads(json.dumps(restored.get_compile_config()))["augment"] == restored.augment.spec
 
 
+class _Recording:
+    """A pipeline that notes the shape of what it augments."""
+
+    def __init__(self, pipeline):
+        self.pipeline, self.seen = pipeline, []
+        self.state, self.observe = pipeline.state, pipeline.observe
+
+    def __call__(self, images, noise):
+        self.seen.append(images.shape)
+        return self.pipeline(images, noise)
+
+
 # The base's `discriminate` augments for every family but ProGAN, which has its own:
 # those two in the fast suite, the other families with the slow tests.
+@pytest.mark.parametrize("spec", ["diffaugment", "ada"])
 @pytest.mark.parametrize(
     "family",
     ["dcgan", "progan", *(pytest.param(f, marks=pytest.mark.slow) for f in ("wgan_gp", "sagan",
                                                                         "stylegan"))],
 )  # fmt: skip
-def test_every_image_family_trains_a_step_with_diffaugment(family):
+def test_every_image_family_trains_a_step_with_augmentation(family, spec):
     gan = scale_out._build(family)
     before = scale_out._weights(gan)
-    gan.compile(d_optimizer=gan.d_optimizer, g_optimizer=gan.g_optimizer, augment="diffaugment")
-    seen = []
-    pipeline = gan.augment
-    gan.augment = lambda images, noise: seen.append(images.shape) or pipeline(images, noise)
+    gan.compile(d_optimizer=gan.d_optimizer, g_optimizer=gan.g_optimizer, augment=spec)
+    if spec == "ada":
+        gan.augment.p.assign(0.8)
+    gan.augment = recording = _Recording(gan.augment)
 
     after = scale_out._fit_one_step(gan, replicas=1)
+    seen = recording.seen
 
     # Traced once: the reals and fakes of the discriminator's step, the fakes of the
     # generator's, and the penalties' inputs where the family has penalties.

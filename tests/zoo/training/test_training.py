@@ -485,16 +485,24 @@ def test_train_images_is_recorded_and_a_rerun_with_another_count_is_refused(tmp_
 
 
 @pytest.mark.usefixtures("fashion_mnist_files")
-def test_an_augmented_run_resumes_exactly(tmp_path):
-    augmented = {"augment": "diffaugment"}
+@pytest.mark.parametrize(
+    "spec, full_spec",
+    [("diffaugment", "diffaugment:color,translation,cutout"), ("ada:target=0", "ada:target=0")],
+)
+def test_an_augmented_run_resumes_exactly(tmp_path, spec, full_spec):
+    # ADA with target 0 and a discriminator that scores most reals above 0 moves p
+    # at step 4, between the resume at 3 and the end at 6.
+    augmented = {"augment": spec}
     training.train(tiny_config(tmp_path / "resumed", steps=3, **augmented))
     training.train(tiny_config(tmp_path / "resumed", steps=6, **augmented))
     training.train(tiny_config(tmp_path / "straight", steps=6, **augmented))
 
     resumed, straight = (sources.load_workdir_model(tmp_path / n) for n in ("resumed", "straight"))
-    assert (
-        json.loads((tmp_path / "straight" / "config.json").read_text())["augment"] == "diffaugment"
-    )
-    assert resumed.augment.spec == "diffaugment:color,translation,cutout"
+    assert json.loads((tmp_path / "straight" / "config.json").read_text())["augment"] == spec
+    assert resumed.augment.spec == full_spec
     for a, b in zip(weights_of(resumed), weights_of(straight), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    if spec.startswith("ada"):
+        assert float(straight.augment.p.numpy()) > 0
+    for name, value in straight.augment.state.items():
+        np.testing.assert_allclose(resumed.augment.state[name], value, err_msg=name)
