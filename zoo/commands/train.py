@@ -57,7 +57,8 @@ flags.DEFINE_string(
     _DEFAULTS.augment,
     "What the discriminator sees in training goes through: none, "
     "diffaugment (color, translation and cutout), diffaugment:POLICY,... (a subset), or ada "
-    "(StyleGAN2-ADA's adaptive pipeline; ada:target=T sets its overfitting target, 0.6).",
+    "(StyleGAN2-ADA's adaptive pipeline; ada:target=T,speed=IMAGES change its overfitting "
+    "target, 0.6, and the images p takes to go from 0 to 1, 500000).",
 )
 flags.DEFINE_integer(
     "train_images", None, "Train on this many images of the train split, the same ones for the "

@@ -99,9 +99,10 @@ class AdaptiveAugment:
     @property
     def spec(self):
         """The `--augment` value that makes this pipeline."""
-        if self.target == TARGET:
-            return ADA
-        return f"{ADA}:target={self.target:g}"
+        options = [f"{name}={value:g}" for name, value, default in (
+            ("target", self.target, TARGET), ("speed", self.speed, SPEED_IMAGES),
+        ) if value != default]  # fmt: skip
+        return ADA + (":" + ",".join(options) if options else "")
 
     @property
     def state(self):
@@ -301,17 +302,24 @@ def _rotation_about_grey(angle, along):
 
 
 def from_spec(spec):
-    """`ada` or `ada:target=T` as an `AdaptiveAugment`.
+    """`ada`, or `ada:target=T,speed=N` (either option alone), as an `AdaptiveAugment`.
 
     Raises:
         ZooError: anything else, in one line.
     """
-    name, _, option = str(spec).partition(":")
-    key, _, value = option.partition("=")
-    if name != ADA or (option and key != "target"):
-        raise ZooError(f"ADA's augment spec is {ADA} or {ADA}:target=T, got {spec!r}")
-    try:
-        target = float(value) if option else TARGET
-    except ValueError:
-        raise ZooError(f"ADA's target must be a number in [0, 1], got {value!r}") from None
-    return AdaptiveAugment(target=target)
+    name, _, options = str(spec).partition(":")
+    values = {"target": TARGET, "speed": SPEED_IMAGES}
+    usage = f"ADA's augment spec is {ADA} or {ADA}:target=T,speed=IMAGES, got {spec!r}"
+    if name != ADA:
+        raise ZooError(usage)
+    for option in filter(None, options.split(",")):
+        key, _, value = option.partition("=")
+        if key not in values:
+            raise ZooError(usage)
+        try:
+            values[key] = float(value)
+        except ValueError:
+            raise ZooError(f"ADA's {key} must be a number, got {value!r}") from None
+    if values["speed"] <= 0:
+        raise ZooError(f"ADA's speed must be a positive number of images, got {values['speed']:g}")
+    return AdaptiveAugment(**values)

@@ -153,8 +153,8 @@ def test_p_falls_when_the_discriminator_is_not_overconfident_and_stays_in_zero_o
 
 @pytest.mark.parametrize(
     "spec, fragment",
-    [("ada:target=2", r"target must be in \[0, 1\]"), ("ada:speed=3", "ada or ada:target=T"),
-     ("ada:target=x", "must be a number")],
+    [("ada:target=2", r"target must be in \[0, 1\]"), ("ada:p=3", "ada or ada:target=T"),
+     ("ada:target=x", "target must be a number"), ("ada:speed=0", "speed must be a positive")],
 )  # fmt: skip
 def test_a_bad_ada_spec_is_one_line(spec, fragment):
     with pytest.raises(ZooError, match=fragment):
@@ -165,6 +165,7 @@ def test_a_compiled_gan_logs_p_and_its_checkpoint_holds_it(tmp_path):
     gan = zoo.build("dcgan", image_shape=(16, 16, 1), latent_dim=4, base_filters=2)
     gan.compile(augment="ada:target=0.5")
     assert gan.augment.spec == "ada:target=0.5"
+    assert augment.from_spec("ada:speed=1e5,target=0.6").spec == "ada:speed=100000"
     gan.augment.p.assign(0.37)
     gan.augment.sign_sum.assign(3.0)
     workdir.make_checkpoint(gan).save(str(tmp_path / "ckpt"))
