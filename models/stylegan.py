@@ -92,6 +92,10 @@ class StyleGAN(GAN):
             to 32x32. Defaults to `512`.
         modulation: `"demodulate"` (StyleGAN2's modulated convolutions) or
             `"adain"` (StyleGAN's). Defaults to `"demodulate"`.
+        resampling: `"nearest"` (nearest-neighbour copies and average pooling,
+            convolutions at the higher resolution) or `"filtered"` (StyleGAN2's
+            transposed and strided convolutions with the [1, 3, 3, 1] low-pass
+            filter; `stylegan_networks`). Defaults to `"nearest"`.
         mixing_probability: share of training batches whose ws switch from
             one z's w to another's at a random layer. Defaults to `0`.
         pl_weight: path-length regularization weight; `0` turns it off.
@@ -124,6 +128,7 @@ class StyleGAN(GAN):
         "max_channels": arguments.positive_int,
         "channel_base": arguments.positive_int,
         "modulation": arguments.one_of("demodulate", "adain"),
+        "resampling": arguments.one_of(*stylegan_networks.RESAMPLINGS),
         "mixing_probability": arguments.probability,
         "pl_weight": arguments.non_negative_float,
         "pl_every": arguments.positive_int,
@@ -141,6 +146,7 @@ class StyleGAN(GAN):
         max_channels=64,
         channel_base=512,
         modulation="demodulate",
+        resampling="nearest",
         mixing_probability=0.0,
         pl_weight=0.0,
         pl_every=4,
@@ -159,10 +165,15 @@ class StyleGAN(GAN):
         mapping = stylegan_networks.mapping_network(
             latent_dim, w_dim, mapping_layers, mapping_lr_multiplier
         )
-        synthesis = stylegan_networks.synthesis_network(image_shape, w_dim, channels_at, modulation)
+        synthesis = stylegan_networks.synthesis_network(
+            image_shape, w_dim, channels_at, modulation, resampling=resampling
+        )
+        discriminator = stylegan_networks.stylegan_discriminator(
+            image_shape, channels_at, resampling=resampling
+        )
         super().__init__(
             stylegan_generator(mapping, synthesis, latent_dim, self.num_ws),
-            stylegan_networks.stylegan_discriminator(image_shape, channels_at),
+            discriminator,
             latent_dim=latent_dim, loss=loss, r1_gamma=r1_gamma, penalty_every=penalty_every,
             ema_decay=ema_decay, **kwargs,
         )  # fmt: skip
@@ -171,6 +182,7 @@ class StyleGAN(GAN):
         self.mapping_lr_multiplier = float(mapping_lr_multiplier)
         self.max_channels, self.channel_base = int(max_channels), int(channel_base)
         self.modulation = modulation
+        self.resampling = resampling
         self.mixing_probability = float(mixing_probability)
         self.pl_weight, self.pl_every = float(pl_weight), int(pl_every)
         self.pl_decay, self.w_avg_beta = float(pl_decay), float(w_avg_beta)
@@ -194,6 +206,7 @@ class StyleGAN(GAN):
             "max_channels": self.max_channels,
             "channel_base": self.channel_base,
             "modulation": self.modulation,
+            "resampling": self.resampling,
             "mixing_probability": self.mixing_probability,
             "pl_weight": self.pl_weight,
             "pl_every": self.pl_every,

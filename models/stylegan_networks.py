@@ -21,9 +21,12 @@ above, the first of which doubles the resolution; each is followed by noise
 (`BiasActivation`, as StyleGAN2). Every resolution has a toRGB layer (a
 modulated 1x1 convolution without demodulation, plus a bias), and the image is
 the sum of all of them, each earlier one upsampled: StyleGAN2's "skip"
-generator (Figure 7 of the paper). Resampling is nearest-neighbour, where
-StyleGAN2 low-pass filters (see `ModulatedConv2D`). The output is linear, with
-no tanh, as in both papers: images come out near [-1, 1] because the
+generator (Figure 7 of the paper). Resampling is `"nearest"` (ProGAN's
+nearest-neighbour copies and average pooling, each convolution at the higher
+resolution) or `"filtered"` (StyleGAN2's: transposed and strided convolutions
+around the [1, 3, 3, 1] low-pass filter, which also smooths the toRGB skips
+and the discriminator's shortcuts; `ModulatedConv2D`, `layers.resampling`).
+The output is linear, with no tanh, as in both papers: images come out near [-1, 1] because the
 discriminator sees real ones there; the family clips them for display. With
 `modulation="demodulate"` each convolution is a `ModulatedConv2D` (StyleGAN2);
 with `"adain"` it is StyleGAN's: an `EqualizedConv2D`, the noise, bias and
@@ -55,9 +58,12 @@ from zoo.core.errors import ZooError
 from .layers import (
     RELU_GAIN,
     AdaptiveInstanceNormalization,
+    Blur2D,
     Downsample2D,
     EqualizedConv2D,
     EqualizedDense,
+    FilteredDownsample2D,
+    FilteredUpsample2D,
     MaxLeakyReLU,
     MinibatchStdDev,
     ModulatedConv2D,
@@ -70,6 +76,7 @@ from .layers.checks import one_line
 START_RESOLUTION = 4
 
 MODULATIONS = ("demodulate", "adain")
+RESAMPLINGS = ("nearest", "filtered")
 
 # Leaky ReLU's slope everywhere in both papers.
 _SLOPE = 0.2
@@ -328,23 +335,29 @@ def mapping_network(latent_dim=512, w_dim=512, num_layers=8, lr_multiplier=0.01,
     return keras.Model(latents, x, name=name)
 
 
-def _styled_conv(x, ws, w_index, filters, upsample, modulation, implementation, prefix):
+def _styled_conv(x, ws, w_index, filters, upsample, modulation, implementation, resampling,
+                 prefix):  # fmt: skip
     """One synthesis layer: (upsample,) styled 3x3 conv, noise, bias, leaky ReLU."""
     if modulation == "demodulate":
         styles = StyleAffine(x.shape[-1], w_index, name=f"{prefix}_affine")(ws)
         x = ModulatedConv2D(
-            filters, 3, upsample=upsample, implementation=implementation, name=prefix
-        )([x, styles])
+            filters, 3, upsample=upsample, implementation=implementation, resampling=resampling,
+            name=prefix,
+        )([x, styles])  # fmt: skip
         x = NoiseInjection(name=f"{prefix}_noise")(x)
         return BiasActivation(name=f"{prefix}_act")(x)
     # StyleGAN's layer: conv, noise, bias, activation, then AdaIN from w.
     if upsample:
-        x = Upsample2D(name=f"{prefix}_up")(x)
+        x = _upsampling(resampling)(name=f"{prefix}_up")(x)
     x = EqualizedConv2D(filters, 3, use_bias=False, name=prefix)(x)
     x = NoiseInjection(name=f"{prefix}_noise")(x)
     x = BiasActivation(name=f"{prefix}_act")(x)
     styles = StyleAffine(2 * filters, w_index, bias_ones=filters, name=f"{prefix}_affine")(ws)
     return AdaptiveInstanceNormalization(name=f"{prefix}_adain")([x, styles])
+
+
+def _upsampling(resampling):
+    return FilteredUpsample2D if resampling == "filtered" else Upsample2D
 
 
 def _to_rgb(x, ws, w_index, image_channels, implementation, prefix):
@@ -362,6 +375,7 @@ def synthesis_network(
     channels_at,
     modulation="demodulate",
     implementation="scaled",
+    resampling="nearest",
     name="synthesis",
 ):
     """StyleGAN2's synthesis network g: ws -> images, with skip connections to RGB.
@@ -376,6 +390,8 @@ def synthesis_network(
         modulation: `"demodulate"` or `"adain"`. Defaults to `"demodulate"`.
         implementation: `ModulatedConv2D`'s `"scaled"` or `"grouped"`.
             Defaults to `"scaled"`.
+        resampling: `"nearest"` or `"filtered"` (module docstring). Defaults
+            to `"nearest"`.
         name: the model's name. Defaults to `"synthesis"`.
 
     Returns:
@@ -400,6 +416,7 @@ def synthesis_network(
         raise ZooError(
             f"synthesis_network needs modulation 'demodulate' or 'adain', got {modulation!r}"
         )
+    _check_resampling("synthesis_network", resampling)
     num_ws = num_ws_for(image_shape[0])
     ws = keras.Input((num_ws, w_dim), name="ws")
     x = ConstantInput(channels_at(START_RESOLUTION), name="const")(ws)
@@ -407,32 +424,35 @@ def synthesis_network(
     for resolution in resolutions:
         x, y, w_index = _synthesis_block(
             x, ws, w_index, resolution, channels_at(resolution), image_shape[-1], modulation,
-            implementation,
+            implementation, resampling,
         )  # fmt: skip
         if rgb is None:
             rgb = y
         else:
-            rgb = Upsample2D(name=f"b{resolution}_rgb_up")(rgb)
+            rgb = _upsampling(resampling)(name=f"b{resolution}_rgb_up")(rgb)
             last = resolution == resolutions[-1]
             rgb = keras.layers.Add(name="images" if last else f"b{resolution}_rgb_add")([rgb, y])
     return keras.Model(ws, rgb, name=name)
 
 
-def _synthesis_block(x, ws, w_index, resolution, width, channels, modulation, implementation):
+def _synthesis_block(x, ws, w_index, resolution, width, channels, modulation, implementation,
+                     resampling):  # fmt: skip
     """One resolution's styled convolutions and toRGB; returns `(x, rgb, next w index)`."""
     prefix = f"b{resolution}"
     convs = ["conv1"] if resolution == START_RESOLUTION else ["conv0", "conv1"]
     for conv in convs:
         x = _styled_conv(
             x, ws, w_index, width, upsample=conv == "conv0", modulation=modulation,
-            implementation=implementation, prefix=f"{prefix}_{conv}",
+            implementation=implementation, resampling=resampling, prefix=f"{prefix}_{conv}",
         )  # fmt: skip
         w_index += 1
     # The next convolution's w, which for the last toRGB is the last w.
     return x, _to_rgb(x, ws, w_index, channels, implementation, f"{prefix}_torgb"), w_index
 
 
-def stylegan_discriminator(image_shape, channels_at, mbstd_group_size=4, name="discriminator"):
+def stylegan_discriminator(
+    image_shape, channels_at, mbstd_group_size=4, resampling="nearest", name="discriminator"
+):
     """StyleGAN2's residual discriminator: images -> one logit per sample.
 
     A 1x1 fromRGB convolution at full resolution, then one residual block
@@ -452,6 +472,10 @@ def stylegan_discriminator(image_shape, channels_at, mbstd_group_size=4, name="d
         channels_at: function `resolution -> feature maps` (`default_channels`).
         mbstd_group_size: `MinibatchStdDev`'s group size; the batch must be a
             multiple of `min(group_size, batch)`. Defaults to `4`.
+        resampling: `"nearest"` (average pooling after the second convolution
+            and on the shortcut) or `"filtered"` (the low-pass filter, then the
+            second convolution with stride 2; the filter and every other pixel
+            on the shortcut). Defaults to `"nearest"`.
         name: the model's name. Defaults to `"discriminator"`.
 
     Returns:
@@ -472,31 +496,46 @@ def stylegan_discriminator(image_shape, channels_at, mbstd_group_size=4, name="d
         (Figure 7, Appendix B).
     """
     resolutions = _resolutions(image_shape)
+    _check_resampling("stylegan_discriminator", resampling)
     images = keras.Input(image_shape, name="images")
     top = resolutions[-1]
     x = EqualizedConv2D(channels_at(top), 1, name=f"b{top}_fromrgb")(images)
     x = MaxLeakyReLU(_SLOPE, name=f"b{top}_fromrgb_lrelu")(x)
     for resolution in reversed(resolutions[1:]):
         x = _residual_block(
-            x, f"b{resolution}", channels_at(resolution), channels_at(resolution // 2)
+            x, f"b{resolution}", channels_at(resolution), channels_at(resolution // 2), resampling
         )
     logits = _discriminator_epilogue(x, channels_at(START_RESOLUTION), mbstd_group_size)
     return keras.Model(images, logits, name=name)
 
 
-def _residual_block(x, prefix, width, next_width):
+def _residual_block(x, prefix, width, next_width, resampling):
     """One resolution of the discriminator: two convolutions and a pooled shortcut, summed."""
-    skip = Downsample2D(name=f"{prefix}_skip_down")(x)
+    filtered = resampling == "filtered"
+    skip = (FilteredDownsample2D if filtered else Downsample2D)(name=f"{prefix}_skip_down")(x)
     skip = EqualizedConv2D(
         next_width, 1, use_bias=False, gain=math.sqrt(0.5), name=f"{prefix}_skip"
     )(skip)
     x = EqualizedConv2D(width, 3, name=f"{prefix}_conv0")(x)
     x = MaxLeakyReLU(_SLOPE, name=f"{prefix}_conv0_lrelu")(x)
     # Gain 1 = sqrt(2) for leaky ReLU times the residual sum's 1 / sqrt(2).
-    x = EqualizedConv2D(next_width, 3, gain=1.0, name=f"{prefix}_conv1")(x)
-    x = MaxLeakyReLU(_SLOPE, name=f"{prefix}_conv1_lrelu")(x)
-    x = Downsample2D(name=f"{prefix}_down")(x)
+    if filtered:
+        # Padded by 2 on each side, the filter leaves H + 1; a 3x3 stride-2 conv, H / 2.
+        x = Blur2D((2, 2), name=f"{prefix}_blur")(x)
+        x = EqualizedConv2D(
+            next_width, 3, strides=2, padding="valid", gain=1.0, name=f"{prefix}_conv1"
+        )(x)
+        x = MaxLeakyReLU(_SLOPE, name=f"{prefix}_conv1_lrelu")(x)
+    else:
+        x = EqualizedConv2D(next_width, 3, gain=1.0, name=f"{prefix}_conv1")(x)
+        x = MaxLeakyReLU(_SLOPE, name=f"{prefix}_conv1_lrelu")(x)
+        x = Downsample2D(name=f"{prefix}_down")(x)
     return keras.layers.Add(name=f"{prefix}_add")([x, skip])
+
+
+def _check_resampling(function, resampling):
+    if resampling not in RESAMPLINGS:
+        raise ZooError(f"{function} needs resampling 'nearest' or 'filtered', got {resampling!r}")
 
 
 def _discriminator_epilogue(x, width, mbstd_group_size):

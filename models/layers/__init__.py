@@ -2,7 +2,7 @@
 
 - `progressive`: ProGAN's equalized learning rate, pixel normalization and
   minibatch standard deviation (Karras et al. 2018), which StyleGAN reuses.
-- `resampling`: the up- and downsampling of progressive growing.
+- `resampling`: up- and downsampling, ProGAN's plain and StyleGAN2's filtered.
 - `spectral`: spectral normalization (Miyato et al. 2018), advanced once per
   update of its network.
 - `attention`: SAGAN's self-attention (Zhang et al. 2018).
@@ -31,17 +31,26 @@ from .progressive import (
     MinibatchStdDev,
     PixelNormalization,
 )
-from .resampling import Downsample2D, Upsample2D
+from .resampling import (
+    Blur2D,
+    Downsample2D,
+    FilteredDownsample2D,
+    FilteredUpsample2D,
+    Upsample2D,
+)
 from .spectral import SpectralNormalization, advance_spectral_norms
 from .style import AdaptiveInstanceNormalization, ModulatedConv2D, NoiseInjection
 
 __all__ = [
     "RELU_GAIN",
     "AdaptiveInstanceNormalization",
+    "Blur2D",
     "ConditionalBatchNormalization",
     "Downsample2D",
     "EqualizedConv2D",
     "EqualizedDense",
+    "FilteredDownsample2D",
+    "FilteredUpsample2D",
     "MaxLeakyReLU",
     "max_leaky_relu",
     "MinibatchStdDev",

@@ -230,10 +230,11 @@ def test_synthesis_network_bad_shape_or_modulation_raises_one_line_zoo_error():
     )
 
 
-def _synthesis(side, modulation, implementation="scaled"):
+def _synthesis(side, modulation, implementation="scaled", resampling="nearest"):
     return networks.synthesis_network(
-        (side, side, 3), W_DIM, CHANNELS_AT, modulation=modulation, implementation=implementation
-    )
+        (side, side, 3), W_DIM, CHANNELS_AT, modulation=modulation, implementation=implementation,
+        resampling=resampling,
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize("modulation", networks.MODULATIONS)
@@ -277,19 +278,23 @@ def test_discriminator_gives_one_logit_per_sample(side):
 
 
 @pytest.mark.parametrize(
-    "modulation, implementation", [("demodulate", "grouped"), ("adain", "scaled")]
-)
+    "modulation, implementation, resampling",
+    [("demodulate", "grouped", "nearest"), ("adain", "scaled", "nearest"),
+     ("demodulate", "scaled", "filtered")],
+)  # fmt: skip
 def test_networks_with_every_new_layer_round_trip_through_keras_file(
-    tmp_path, modulation, implementation
+    tmp_path, modulation, implementation, resampling
 ):
-    synthesis = _synthesis(8, modulation, implementation)
+    synthesis = _synthesis(8, modulation, implementation, resampling)
     for layer in synthesis.layers:
         if isinstance(layer, layers.NoiseInjection):
             layer.strength.assign(np.full(layer.strength.shape, 0.5, "float32"))
         if isinstance(layer, networks.BiasActivation):
             layer.bias.assign(_normal(layer.bias.shape, seed=4))
     mapping = networks.mapping_network(latent_dim=4, w_dim=W_DIM, num_layers=2)
-    discriminator = networks.stylegan_discriminator((8, 8, 3), CHANNELS_AT, mbstd_group_size=2)
+    discriminator = networks.stylegan_discriminator(
+        (8, 8, 3), CHANNELS_AT, mbstd_group_size=2, resampling=resampling
+    )
     latents = keras.Input((4,), name="latents")
     w = mapping(latents)
     ws = keras.layers.RepeatVector(networks.num_ws_for(8))(w)
@@ -320,3 +325,61 @@ def test_synthesis_network_clone_with_copied_weights_gives_same_images():
     clone.set_weights(synthesis.get_weights())
 
     np.testing.assert_allclose(clone(ws, training=False), synthesis(ws, training=False), atol=1e-6)
+
+
+# ---------------------------------------------------------------- filtered resampling
+
+
+def test_filtered_resampling_keeps_flat_images_flat_and_halves_or_doubles_the_side():
+    flat = np.full((1, 8, 8, 2), 0.5, "float32")
+
+    up = np.asarray(layers.FilteredUpsample2D()(flat))
+    down = np.asarray(layers.FilteredDownsample2D()(flat))
+
+    assert up.shape == (1, 16, 16, 2) and down.shape == (1, 4, 4, 2)
+    # Away from the zero padding, the gain makes up for the inserted zeros.
+    np.testing.assert_allclose(up[:, 2:-2, 2:-2], 0.5, rtol=1e-6)
+    np.testing.assert_allclose(down[:, 1:-1, 1:-1], 0.5, rtol=1e-6)
+    assert layers.Blur2D((2, 2))(flat).shape == (1, 9, 9, 2)
+
+
+def test_filtered_upsampling_removes_the_highest_frequency():
+    checkerboard = np.indices((8, 8)).sum(0) % 2 * 2.0 - 1.0  # +-1, the Nyquist frequency
+    image = checkerboard[None, :, :, None].astype("float32")
+
+    smoothed = np.asarray(layers.FilteredUpsample2D()(image))[0, 4:-4, 4:-4, 0]
+    copied = np.asarray(layers.Upsample2D()(image))[0, 4:-4, 4:-4, 0]
+
+    assert np.abs(smoothed).max() < 0.3 * np.abs(copied).max()
+
+
+def test_filtered_modulated_conv_doubles_and_demodulates():
+    features, styles = _normal((8, 6, 6, 16)), _normal((8, 16), seed=1) + 1.0
+    conv = layers.ModulatedConv2D(32, 3, upsample=True, resampling="filtered")
+
+    outputs = np.asarray(conv([features, styles]))
+
+    assert outputs.shape == (8, 12, 12, 32)
+    # Demodulated: of the order of the inputs' unit variance, whatever the styles.
+    assert 0.2 < outputs[:, 2:-2, 2:-2].std() < 3.0
+    message = _one_line_zoo_error(
+        lambda: layers.ModulatedConv2D(4, 3, resampling="filtered", implementation="grouped")
+    )
+    assert "needs implementation 'scaled'" in message
+
+
+@pytest.mark.parametrize("side", [8, 16])
+def test_filtered_networks_have_the_nearest_ones_weights_and_shapes(side):
+    nearest = networks.stylegan_discriminator((side, side, 3), CHANNELS_AT, mbstd_group_size=2)
+    filtered = networks.stylegan_discriminator(
+        (side, side, 3), CHANNELS_AT, mbstd_group_size=2, resampling="filtered"
+    )
+    images = _normal((2, side, side, 3))
+
+    assert [w.shape for w in filtered.weights] == [w.shape for w in nearest.weights]
+    assert filtered(images).shape == (2, 1)
+    synthesis = _synthesis(side, "demodulate", resampling="filtered")
+    assert synthesis(_normal((2, networks.num_ws_for(side), W_DIM))).shape == (2, side, side, 3)
+    assert "resampling 'nearest' or 'filtered'" in _one_line_zoo_error(
+        lambda: _synthesis(side, "demodulate", resampling="bilinear")
+    )
