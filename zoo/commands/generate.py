@@ -7,6 +7,7 @@
     python generate.py --network=runs/stylegan --trunc=0.7
     python generate.py --network=runs/sagan --mode=attention --query=8,8
     python generate.py --network=runs/dcgan --mode=interpolate --seeds=3,7 --frames=16
+    python generate.py --network=runs/dcgan --mode=interpolate --from_latent=p/proj00_latent.npy
     python generate.py --network=runs/stylegan --mode=style_mix --row_seeds=1,2 --col_seeds=3-5
     python generate.py --network=runs/stylegan --mode=truncation --seeds=0,1 --psis=1,0.5,0
     python generate.py --network=runs/dcgan --mode=attribute --from_class=Shirt --to_class=Coat
@@ -36,6 +37,9 @@ Modes:
   except for style-based families (StyleGAN), whose w is interpolated on a
   straight line: w is where their generator is meant to be smooth (Karras et
   al. 2019, Section 4). A conditional model draws every frame with `--class`.
+  `--from_latent=FILE.npy` starts the walk at a latent that project.py saved
+  (its class too, unless `--class` is given) and ends it at the one seed of
+  `--seeds`.
 - `style_mix` (style-based families): StyleGAN's style-mixing figure. The top
   row shows the samples of `--col_seeds`, the left column those of
   `--row_seeds`; cell `(r, c)` takes the styles of the layers before
@@ -69,7 +73,7 @@ from absl import flags  # noqa: E402
 from zoo import drawing  # noqa: E402
 from zoo.commands import network  # noqa: E402
 from zoo.core.errors import ZooError  # noqa: E402
-from zoo.drawing import pictures  # noqa: E402
+from zoo.drawing import pictures, projection  # noqa: E402
 
 MODES = ("grid", "attention", "interpolate", "style_mix", "truncation", "attribute")
 # The flags each mode reads, beyond the model's source and --output; any
@@ -82,6 +86,7 @@ MODE_FLAGS = {
     "attention": ("seed", "num_samples", "class", "query"),
     "interpolate": (
         "seeds", "frames", "frame_ms", "class", "truncation_psi", "truncation_cutoff",
+        "from_latent",
     ),
     "style_mix": ("row_seeds", "col_seeds", "crossover", "truncation_psi", "truncation_cutoff"),
     "truncation": ("seeds", "psis", "class", "truncation_cutoff"),
@@ -131,6 +136,10 @@ flags.DEFINE_alias("steps", "frames")
 flags.DEFINE_integer(
     "frame_ms", 100, "interpolate: milliseconds per GIF frame (rounded to 10).", lower_bound=10
 )
+flags.DEFINE_string(
+    "from_latent", None, "interpolate: start at a latent that project.py saved "
+    "(projNN_latent.npy) instead of a seed's; --seeds names the end.",
+)  # fmt: skip
 flags.DEFINE_list("row_seeds", None, "style_mix: seeds of the coarse styles, one row each.")
 flags.DEFINE_list("col_seeds", None, "style_mix: seeds of the fine styles, one column each.")
 flags.DEFINE_integer(
@@ -280,6 +289,8 @@ def _draw(model):
             query=_query(),
         )  # fmt: skip
         return result, str(FLAGS.seed)
+    if mode == "interpolate" and FLAGS.from_latent is not None:
+        return _interpolation_from_latent(model)
     if mode == "interpolate":
         seeds = _seed_list("seeds")
         if len(seeds) != 2:
@@ -307,6 +318,23 @@ def _draw(model):
         strength=FLAGS.strength, **_truncation(),
     )  # fmt: skip
     return result, f"{_seed_tag(seeds)}_class{source}-{target}"
+
+
+def _interpolation_from_latent(model):
+    """`--from_latent`: the walk from a saved projection to the one seed of `--seeds`."""
+    seeds = _seed_list("seeds", DEFAULT_SEEDS["interpolate"][:1])
+    if len(seeds) != 1:
+        raise ZooError(
+            f"--from_latent starts the walk at the saved latent: pass the end as one seed, "
+            f"--seeds=7; got {len(seeds)}"
+        )
+    saved = projection.load_latent(FLAGS.from_latent)
+    label = _label()
+    result = projection.interpolation_from_latent(
+        model, saved.latent, seeds[0], steps=FLAGS.frames,
+        label=saved.label if label is None else label, space=saved.space, **_truncation(),
+    )  # fmt: skip
+    return result, f"{_seed_tag(seeds)}_from_{pathlib.Path(FLAGS.from_latent).stem}"
 
 
 def _seed_images(model):

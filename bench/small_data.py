@@ -1,0 +1,181 @@
+"""Small data: no augmentation, DiffAugment and ADA on 1,000 and 5,000 training images.
+
+    python bench/small_data.py                              # the whole grid, about 4 h
+    python bench/small_data.py --families=dcgan --sizes=1000
+
+Each family (DCGAN, SAGAN, StyleGAN2) trains on the first `--sizes` images of
+a seeded subset of Fashion-MNIST's train split (`--train_images`), once per
+`--augments` setting, for the same wall-clock budget: `--minutes` at the
+throughput each (family, augmentation) pair measures in a short probe, turned
+into steps. A budget in steps makes the runs resumable and fair on a machine
+that is busy with something else; only the probes (`--probe_seconds` each)
+need a quiet machine, and their rates are kept in the JSON rows, so a rerun
+does not probe again. `evaluate.py` scores each run against the whole test
+split (the shipped classifier's FID, IS and KID of 10,000 samples), each run's
+last sample grid is copied to `--grids` for the runs on the smallest size, and
+the Markdown table is rebuilt after every run.
+
+ADA adjusts `p` at a speed that takes it from 0 to 1 in `--ada_speed` images:
+NVIDIA's 500k were chosen for budgets of 25M images; these budgets are a few
+hundred thousand, and 100k (their value for fine-tuning) lets `p` reach the
+strength the data needs within the run.
+"""
+
+import json
+import math
+import pathlib
+import shutil
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from zoo.commands import cli  # noqa: E402
+
+cli.import_tensorflow_quietly()
+
+from absl import flags  # noqa: E402
+
+from bench import rows as bench_rows  # noqa: E402
+from zoo.core.errors import ZooError  # noqa: E402
+from zoo.core.files import write_text_atomically  # noqa: E402
+
+FAMILIES = ("dcgan", "sagan", "stylegan")
+AUGMENTS = ("none", "diffaugment", "ada")
+LABELS = {"dcgan": "DCGAN", "sagan": "SAGAN", "stylegan": "StyleGAN2"}
+METRICS = "fid10k,is10k,kid10k"
+
+flags.DEFINE_list("families", list(FAMILIES), f"Families: {', '.join(FAMILIES)}.")
+flags.DEFINE_list("sizes", ["1000", "5000"], "Training-set sizes.")
+flags.DEFINE_list("augments", list(AUGMENTS), f"Settings: {', '.join(AUGMENTS)}.")
+flags.DEFINE_float("minutes", 10.0, "Wall-clock budget of every run.", lower_bound=0.1)
+flags.DEFINE_float("probe_seconds", 90.0, "Seconds of each throughput probe.", lower_bound=10)
+flags.DEFINE_integer("ada_speed", 100_000, "ADA's images for p to go from 0 to 1.", lower_bound=1)
+flags.DEFINE_integer("batch_size", 64, "Batch size.", lower_bound=1)
+flags.DEFINE_integer("seed", 0, "Seed of every run and subset.")
+flags.DEFINE_string("output", "bench/results/small_data.md", "Markdown table written here.")
+flags.DEFINE_string("grids", "docs/small-data", "Sample grids of the smallest size go here.")
+FLAGS = flags.FLAGS
+
+
+def augment_spec(augment):
+    """The `--augment` value of a setting."""
+    return f"ada:speed={FLAGS.ada_speed}" if augment == "ada" else augment
+
+
+def _train(workdir, family, augment, size, extra):
+    command = [
+        sys.executable, str(ROOT / "train.py"), f"--model={family}", f"--workdir={workdir}",
+        f"--train_images={size}", f"--augment={augment_spec(augment)}",
+        f"--batch_size={FLAGS.batch_size}", f"--seed={FLAGS.seed}", *extra,
+    ]  # fmt: skip
+    result = subprocess.run(command, cwd=ROOT)
+    if result.returncode != 0:
+        raise ZooError(f"train.py failed on {workdir} (exit {result.returncode}); rerun to resume")
+    return json.loads((workdir / "train_summary.json").read_text())
+
+
+def probe(family, augment, runs_dir):
+    """Steps per second of `family` with `augment`, from a `--probe_seconds` run
+    (its windows after the first, which includes tracing)."""
+    workdir = runs_dir / "probes" / f"{family}_{augment}"
+    shutil.rmtree(workdir, ignore_errors=True)
+    summary = _train(workdir, family, augment, min(int(s) for s in FLAGS.sizes),
+                     [f"--max_seconds={FLAGS.probe_seconds}", "--steps=1000000", "--log_every=20",
+                      "--sample_every=1000000", "--checkpoint_every=1000000"])  # fmt: skip
+    if summary["images_per_second"] is None:
+        raise ZooError(f"the {family} probe finished no timed window; raise --probe_seconds")
+    d_steps = json.loads((workdir / "model_config.json").read_text()).get("d_steps", 1)
+    return summary["images_per_second"] / (FLAGS.batch_size * d_steps)
+
+
+def run(family, augment, size, steps, runs_dir):
+    """Trains (or resumes) one setting for `steps`, scores it; returns the report."""
+    workdir = runs_dir / f"{family}_{size}_{augment}"
+    _train(workdir, family, augment, size, [f"--steps={steps}", "--sample_every=1000",
+                                            "--checkpoint_every=500"])  # fmt: skip
+    report_path = workdir / "metrics.json"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "evaluate.py"), f"--network={workdir}",
+         f"--metrics={METRICS}", f"--metrics_json={report_path}", f"--seed={FLAGS.seed}"],
+        cwd=ROOT,
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise ZooError(f"evaluate.py failed on {workdir} (exit {result.returncode})")
+    if size == min(int(s) for s in FLAGS.sizes):
+        grids = ROOT / FLAGS.grids
+        grids.mkdir(parents=True, exist_ok=True)
+        last = sorted((workdir / "samples").glob("step_*.png"))[-1]
+        shutil.copyfile(last, grids / f"{family}_{size}_{augment}.png")
+    return json.loads(report_path.read_text())
+
+
+def table(rows):
+    lines = [
+        "| family | training images | augmentation | steps | fid10k | is10k | kid10k | "
+        "fid10k vs none |",
+        "|---|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    plain = {
+        (r["family"], r["size"]): r["metrics"]["fid10k"] for r in rows if r["augment"] == "none"
+    }
+    for r in sorted(rows, key=lambda r: (FAMILIES.index(r["family"]), r["size"],
+                                         AUGMENTS.index(r["augment"]))):  # fmt: skip
+        m, base = r["metrics"], plain.get((r["family"], r["size"]))
+        change = "" if base is None or r["augment"] == "none" else f"{m['fid10k'] / base - 1:+.0%}"
+        lines.append(
+            f"| {LABELS[r['family']]} | {r['size']:,} | {r['augment']} | {r['steps']:,} | "
+            f"{m['fid10k']:.2f} | {m['is10k']:.2f} | {m['kid10k']:.3f} | {change} |"
+        )
+    if rows:
+        floor = rows[-1]["real_floor"]
+        lines.append(
+            f"| real test images (floor) | | | | {floor['fid10k']:.2f} | {floor['is10k']:.2f} | "
+            f"{floor['kid10k']:.3f} | |"
+        )
+    return "\n".join(lines)
+
+
+def write_results(rows, output):
+    text = (
+        f"Fashion-MNIST 32x32 subsets (seed {FLAGS.seed}), {FLAGS.minutes:g} minutes of training "
+        f"per run at each setting's measured throughput, batch {FLAGS.batch_size}, ADA speed "
+        f"{FLAGS.ada_speed:,} images; scored by `evaluate.py` against the whole test split "
+        f"(shipped classifier)\n\n{table(rows)}\n"
+    )
+    return bench_rows.write_rows(rows, output, text)
+
+
+def main():
+    bench_rows.check_families(FLAGS.families, FAMILIES)
+    unknown = sorted(set(FLAGS.augments) - set(AUGMENTS))
+    if unknown:
+        raise ZooError(f"unknown augments {unknown}; valid: {', '.join(AUGMENTS)}")
+    output, rows = bench_rows.read_rows(FLAGS.output)
+    runs_dir = output.parent / "small_data_runs"
+    rates_path = output.parent / "small_data_rates.json"
+    rates = json.loads(rates_path.read_text()) if rates_path.exists() else {}
+    for family in FLAGS.families:
+        for augment in FLAGS.augments:
+            key = f"{family}_{augment}"
+            if key not in rates:
+                rates[key] = probe(family, augment, runs_dir)
+                write_text_atomically(rates_path, json.dumps(rates, indent=1) + "\n")
+            steps = math.ceil(FLAGS.minutes * 60 * rates[key])
+            for size in (int(s) for s in FLAGS.sizes):
+                report = run(family, augment, size, steps, runs_dir)
+                row = {"family": family, "size": size, "augment": augment, "steps": steps,
+                       "minutes": FLAGS.minutes, "steps_per_second": rates[key],
+                       "seed": FLAGS.seed, "metrics": report["metrics"],
+                       "real_floor": report["real_floor"]}  # fmt: skip
+                same = (family, size, augment, FLAGS.seed)
+                rows = [
+                    r for r in rows if (r["family"], r["size"], r["augment"], r["seed"]) != same
+                ]
+                print(write_results([*rows, row], output), flush=True)
+                rows.append(row)
+
+
+if __name__ == "__main__":
+    cli.run(main)
