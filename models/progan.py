@@ -169,10 +169,16 @@ class ProgressiveGenerator(keras.Model):
         image_shape: `(R, R, C)` at the final stage.
         max_filters: most feature maps of a block.
         filter_base: feature maps at stage s are `min(max_filters, filter_base / 2^s)`.
+        fused_upsampling: run each block's upsampling and first convolution as
+            one transposed convolution (`_run_up_block`): the same function in
+            fewer multiply-adds, equal to float rounding, not bit for bit.
+            Defaults to `False`.
     """
 
-    def __init__(self, latent_dim, image_shape, max_filters, filter_base, **kwargs):
+    def __init__(self, latent_dim, image_shape, max_filters, filter_base, fused_upsampling=False,
+                 **kwargs):  # fmt: skip
         super().__init__(**kwargs)
+        self.fused_upsampling = bool(fused_upsampling)
         self.latent_dim = int(latent_dim)
         self.image_shape = tuple(int(d) for d in image_shape)
         self.max_filters, self.filter_base = int(max_filters), int(filter_base)
@@ -214,13 +220,18 @@ class ProgressiveGenerator(keras.Model):
         stage = self.num_stages - 1 if stage is None else stage
         x = self.blocks[0](latents, training=training)
         for s in range(1, stage):
-            x = self.blocks[s](x, training=training)
+            x = self._up_block(s, x, training)
         if stage == 0:
             return self.to_rgb[0](x)
-        new = self.to_rgb[stage](self.blocks[stage](x, training=training))
+        new = self.to_rgb[stage](self._up_block(stage, x, training))
         if alpha is None:
             return new
         return lerp(self.upsample(self.to_rgb[stage - 1](x)), new, alpha)
+
+    def _up_block(self, stage, x, training):
+        if self.fused_upsampling:
+            return _run_up_block(self.blocks[stage], x)
+        return self.blocks[stage](x, training=training)
 
     def get_config(self):
         return {
@@ -229,6 +240,7 @@ class ProgressiveGenerator(keras.Model):
             "image_shape": self.image_shape,
             "max_filters": self.max_filters,
             "filter_base": self.filter_base,
+            "fused_upsampling": self.fused_upsampling,
         }
 
 
@@ -324,6 +336,18 @@ def _up_block(width, name):
     )
 
 
+def _run_up_block(block, x):
+    """`block(x)` (`_up_block`'s layers), its upsampling and first convolution fused
+    into one transposed convolution (`EqualizedConv2D.call_upsampled`): the same
+    function for fewer multiply-adds. The block keeps its layers, so its weights,
+    checkpoints and saved files are unchanged."""
+    _upsample, first, *rest = block.layers
+    x = first.call_upsampled(x)
+    for layer in rest:
+        x = layer(x)
+    return x
+
+
 def _down_block(width, next_width, name):
     return keras.Sequential(
         [
@@ -396,6 +420,9 @@ class ProGAN(GAN):
         ema_decay: generator EMA used for samples and export. Defaults to `0.999`.
         penalty_every: the gradient penalty runs on every n-th critic step,
             n times as strong (`GAN`). Defaults to `4`.
+        fused_upsampling: the generator doubles and convolves in one
+            transposed convolution, as the official code (`ProgressiveGenerator`).
+            Defaults to `False`.
         **kwargs: other `GAN` arguments (`seed`, `name`, ...); `d_steps` must stay 1.
 
     Example:
@@ -413,6 +440,7 @@ class ProGAN(GAN):
         "stage_batch_sizes": arguments.optional(arguments.layer_widths),
         "drift_weight": arguments.non_negative_float,
         "group_size": arguments.positive_int,
+        "fused_upsampling": arguments.boolean,
     }
     metric_names = GAN.metric_names + ("stage", "alpha")
 
@@ -430,6 +458,7 @@ class ProGAN(GAN):
         gp_weight=10.0,
         ema_decay=0.999,
         penalty_every=4,
+        fused_upsampling=False,
         **kwargs,
     ):
         image_shape = arguments.square_image_shape("ProGAN", image_shape)
@@ -444,7 +473,7 @@ class ProGAN(GAN):
             )
         super().__init__(
             ProgressiveGenerator(latent_dim, image_shape, max_filters, filter_base,
-                                 name="generator"),
+                                 fused_upsampling, name="generator"),
             ProgressiveDiscriminator(image_shape, max_filters, filter_base, group_size,
                                      name="discriminator"),
             latent_dim=latent_dim, loss=loss, gp_weight=gp_weight, ema_decay=ema_decay,
@@ -457,6 +486,7 @@ class ProGAN(GAN):
         )
         self.drift_weight = float(drift_weight)
         self.group_size = int(group_size)
+        self.fused_upsampling = bool(fused_upsampling)
         self.num_stages = num_stages
         self._growth = _Growth()
 
@@ -467,6 +497,7 @@ class ProGAN(GAN):
             "max_filters": self.max_filters,
             "filter_base": self.filter_base,
             "images_per_phase": self.images_per_phase,
+            "fused_upsampling": self.fused_upsampling,
             "stage_batch_sizes": self.stage_batch_sizes,
             "drift_weight": self.drift_weight,
             "group_size": self.group_size,

@@ -187,6 +187,33 @@ class EqualizedConv2D(keras.layers.Layer):
             outputs = outputs + self.bias * self.lr_multiplier
         return self.activation(outputs)
 
+    def call_upsampled(self, inputs):
+        """This layer on `inputs` doubled by nearest-neighbour copies (`Upsample2D`), in
+        one transposed convolution of stride 2: the same function, and the kernel visits
+        the input's pixels instead of the four times as many copies (`16 / 36` of the
+        multiply-adds for 3x3). The official ProGAN code fuses its upsampling so.
+
+        Each output pixel reads its copied neighbours, which are two input pixels along
+        each axis: the kernel that reads them is the 3x3 one padded to 5x5 and summed
+        over the four 4x4 windows that start at (0, 0), (0, 1), (1, 0) and (1, 1);
+        a transposed convolution applies it flipped.
+        """
+        if self.kernel_size != (3, 3) or self.strides != (1, 1) or self.padding != "same":
+            raise ZooError("call_upsampled needs a 3x3 convolution of stride 1, 'same' padding")
+        # Called outside `__call__`, so no autocasting: the variables take the inputs' type.
+        dtype = inputs.dtype
+        padded = ops.pad(
+            ops.cast(self.kernel, dtype) * self.scale, [[1, 1], [1, 1], [0, 0], [0, 0]]
+        )
+        summed = padded[1:, 1:] + padded[:-1, 1:] + padded[1:, :-1] + padded[:-1, :-1]
+        kernel = ops.transpose(summed[::-1, ::-1], (0, 1, 3, 2))  # (4, 4, out, in)
+        outputs = ops.conv_transpose(
+            inputs, kernel, strides=2, padding="same", data_format="channels_last"
+        )
+        if self.bias is not None:
+            outputs = outputs + ops.cast(self.bias, dtype) * self.lr_multiplier
+        return self.activation(outputs)
+
     def get_config(self):
         return {
             **super().get_config(),
