@@ -41,6 +41,8 @@ class Capabilities:
         attention_maps: `attention_maps(latents, labels)` shows where the
             generator's attention looks.
         phases: trains through several `training_phases` (progressive growing).
+        noise_inputs: the generator adds per-pixel noise, a constant image when
+            sampling unless `sampling_noise("random", seed)` draws it per sample.
     """
 
     num_classes: int = 0
@@ -48,6 +50,7 @@ class Capabilities:
     truncation: bool = False
     attention_maps: bool = False
     phases: bool = False
+    noise_inputs: bool = False
 
     def sampling_options(self, family, truncation_psi=None, truncation_cutoff=None):
         """The keyword arguments of `GAN.call` for a sampling request; `{}` for none.

@@ -12,6 +12,7 @@ one Keras model whose parts the family reaches by name, so the base's EMA
 copy, checkpoints and exports need no StyleGAN special case.
 """
 
+import contextlib
 import dataclasses
 import math
 
@@ -20,6 +21,7 @@ import tensorflow as tf
 from keras import ops
 
 from zoo.core import distribute
+from zoo.core.errors import ZooError
 
 from . import arguments, stylegan_networks
 from .base import GAN, register_family, split_real_batches, to_float32
@@ -62,6 +64,10 @@ def stylegan_generator(mapping, synthesis, latent_dim, num_ws):
     w = TrackedAverage(name="w_avg")(mapping(latents))
     ws = keras.layers.RepeatVector(num_ws, name="broadcast")(w)  # (B, num_ws, w_dim)
     return keras.Model(latents, synthesis(ws), name="generator")
+
+
+# How sampling draws the synthesis layers' noise (`StyleGAN.sampling_noise`).
+NOISE_MODES = ("const", "random")
 
 
 @register_family("stylegan")
@@ -230,10 +236,45 @@ class StyleGAN(GAN):
 
     @property
     def capabilities(self):
-        """Per-layer styles `(num_ws, w_dim)` and the truncation trick."""
+        """Per-layer styles `(num_ws, w_dim)`, the truncation trick and noise inputs."""
         return dataclasses.replace(
-            super().capabilities, styles=(self.num_ws, self.w_dim), truncation=True
-        )
+            super().capabilities, styles=(self.num_ws, self.w_dim), truncation=True,
+            noise_inputs=True,
+        )  # fmt: skip
+
+    @contextlib.contextmanager
+    def sampling_noise(self, mode, seed=0):
+        """Within the block, sampling draws the synthesis layers' noise so (`NOISE_MODES`):
+
+        - `"const"`: one noise image per layer, shared by every sample
+          (`NoiseInjection`'s buffer), what sampling, exports and grids use;
+        - `"random"`: fresh noise per sample and per call, as NVIDIA's metrics
+          draw it, from streams keyed to `seed`, so the same calls draw alike.
+
+        Raises:
+            ZooError: another mode.
+        """
+        if mode not in NOISE_MODES:
+            raise ZooError(f"noise mode must be one of {', '.join(NOISE_MODES)}, got {mode!r}")
+        layers = [
+            layer
+            for network in (self.generator, self.ema_generator) if network is not None
+            for layer in network._flatten_layers(include_self=False, recursive=True)
+            if isinstance(layer, NoiseInjection)
+        ]  # fmt: skip
+        saved = [(layer.fresh_noise, layer.seed_generator.state.numpy()) for layer in layers]
+        for index, layer in enumerate(layers):
+            layer.fresh_noise = mode == "random"
+            # Each layer its own stream: [seed, layer], advanced by every draw.
+            layer.seed_generator.state.assign(
+                ops.cast([seed, index], layer.seed_generator.state.dtype)
+            )
+        try:
+            yield
+        finally:
+            for layer, (fresh, state) in zip(layers, saved, strict=True):
+                layer.fresh_noise = fresh
+                layer.seed_generator.state.assign(state)
 
     def mapping_network(self, generator=None):
         """z -> w of `generator` (default: the trained one)."""

@@ -242,7 +242,9 @@ class NoiseInjection(keras.layers.Layer):
     freckles), and leaves the styles to the global features (Section 3.2 of
     the StyleGAN paper).
 
-    With `training=True` the noise is drawn anew at every call: from
+    With `training=True`, or with `fresh_noise` set (a sampling mode, not
+    saved: `models.stylegan.StyleGAN.sampling_noise`), the noise is drawn anew
+    at every call, per sample: from
     `noise_source` when a model sets one (a GAN sets its
     `zoo.core.latents.TrainingNoise`, which also works under `tf.distribute`),
     else from the layer's own `keras.random.SeedGenerator`. Otherwise (`training=False` or
@@ -277,6 +279,7 @@ class NoiseInjection(keras.layers.Layer):
         self.seed = None if seed is None else int(seed)
         self.seed_generator = keras.random.SeedGenerator(self.seed)
         self.noise_source = None
+        self.fresh_noise = False
 
     def build(self, input_shape):
         _, height, width, channels = input_shape
@@ -297,10 +300,10 @@ class NoiseInjection(keras.layers.Layer):
         )
 
     def call(self, inputs, training=None):
-        if training:
+        if training or self.fresh_noise:
             shape = ops.shape(inputs)
             noise_shape = (shape[0], shape[1], shape[2], 1)
-            if self.noise_source is not None:
+            if training and self.noise_source is not None:
                 noise = ops.cast(self.noise_source.normal(noise_shape), inputs.dtype)
             else:
                 noise = keras.random.normal(

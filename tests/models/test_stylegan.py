@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from models.layers import NoiseInjection
 from models.stylegan import StyleGAN, TrackedAverage
 from tests.harness import random_dataset, run_gan_test
 from zoo import training
@@ -188,3 +189,48 @@ def test_stylegan_with_several_discriminator_steps_fails_in_one_line_when_built(
     with pytest.raises(ZooError, match="one discriminator step") as raised:
         StyleGAN(d_steps=2, **TINY)
     assert "\n" not in str(raised.value)
+
+
+def _noisy_gan():
+    gan = _gan(ema_decay=0.9)
+    for network in (gan.generator, gan.ema_generator):
+        for layer in network._flatten_layers(include_self=False, recursive=True):
+            if isinstance(layer, NoiseInjection):
+                layer.strength.assign(np.full(layer.strength.shape, 0.5, "float32"))
+    return gan
+
+
+def test_random_sampling_noise_differs_per_sample_repeats_per_seed_and_ends_with_the_block():
+    gan = _noisy_gan()
+    same_latent = np.repeat(_z(1), 2, axis=0)
+    const = gan.generate(latents=same_latent)
+
+    with gan.sampling_noise("random", seed=3):
+        first = gan.generate(latents=same_latent)
+    with gan.sampling_noise("random", seed=3):
+        again = gan.generate(latents=same_latent)
+    with gan.sampling_noise("random", seed=4):
+        other = gan.generate(latents=same_latent)
+    with gan.sampling_noise("const"):
+        np.testing.assert_array_equal(gan.generate(latents=same_latent), const)
+
+    np.testing.assert_array_equal(const[0], const[1])  # one noise image for every sample
+    assert not np.allclose(first[0], first[1])  # fresh noise per sample
+    np.testing.assert_array_equal(first, again)
+    assert not np.allclose(first, other)
+    np.testing.assert_array_equal(gan.generate(latents=same_latent), const)
+    with pytest.raises(ZooError, match="noise mode must be one of const, random"):
+        with gan.sampling_noise("fresh"):
+            pass
+
+
+def test_scoring_with_a_noise_mode_needs_a_family_with_noise_inputs():
+    import zoo
+    from zoo.metrics import scoring
+
+    dcgan = zoo.build("dcgan", image_shape=(16, 16, 1), latent_dim=4, base_filters=2)
+    with pytest.raises(ZooError, match="DCGAN has no noise inputs; drop noise_mode"):
+        next(scoring.generated_batches(dcgan, 4, 2, noise_mode="random"))
+    gan = _noisy_gan()
+    batches = list(scoring.generated_batches(gan, 4, 2, noise_mode="random"))
+    assert len(batches) == 2 and gan.capabilities.noise_inputs

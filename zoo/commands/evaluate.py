@@ -88,6 +88,12 @@ flags.register_validator(
     "truncation_psi", lambda value: value is None or math.isfinite(value),
     "--truncation_psi must be a finite number (1: no truncation, 0: the average w)",
 )  # fmt: skip
+flags.DEFINE_enum(
+    "noise_mode", None, ["const", "random"],
+    "Families with noise inputs (StyleGAN): const scores every sample with the same noise "
+    "image per layer, as sampling and exports draw; random draws it per sample, as NVIDIA's "
+    "metrics do. Recorded in metrics.json. Default: const.",
+)  # fmt: skip
 flags.DEFINE_boolean(
     "conditional_metrics", True,
     "For a class-conditional model, also intra-class FID and class accuracy, per class "
@@ -122,6 +128,10 @@ def main():
         return score_modes(model, loaded.source, dataset, output, home)
     # Refuses psi for families without the truncation trick.
     model.capabilities.sampling_options(type(model).__name__, FLAGS.truncation_psi)
+    if FLAGS.noise_mode and not model.capabilities.noise_inputs:
+        raise ZooError(
+            f"{type(model).__name__} has no noise inputs; drop --noise_mode (StyleGAN has them)"
+        )
     count = pictures.class_grid_size(FLAGS.num_samples, model.num_classes)
     samples = model.generate(count, seed=FLAGS.seed, truncation_psi=FLAGS.truncation_psi)
     pictures.write_png(output, pictures.samples_picture(samples, dataset, model.num_classes))
@@ -161,6 +171,7 @@ def score_images(model, loaded, protocols, dataset, data_dir):
             model, protocols, dataset=dataset, data_dir=data_dir, extractor=extractor,
             seed=FLAGS.seed, reference=reference, reference_labels=real.labels,
             conditional_metrics=conditional, truncation_psi=FLAGS.truncation_psi,
+            noise_mode=FLAGS.noise_mode,
         )  # fmt: skip
         progress.finish()
     seconds = time.perf_counter() - started
@@ -175,6 +186,7 @@ def score_images(model, loaded, protocols, dataset, data_dir):
         "dataset": dataset,
         "seed": FLAGS.seed,
         "truncation_psi": FLAGS.truncation_psi,
+        "noise_mode": FLAGS.noise_mode,
         "extractor": extractor.describe(),
         "num_real_train": len(reference),
         "metrics": results,

@@ -1,5 +1,6 @@
 """Scoring a model: generating samples, running them through an extractor, the tables."""
 
+import contextlib
 import math
 
 from zoo.core import latents
@@ -162,7 +163,8 @@ def format_class_table(results, floor=None, class_names=(), notes=(), num_sample
     return "\n".join([*lines, *notes])
 
 
-def generated_batches(model, num_samples, batch_size, seed=0, truncation_psi=None):
+def generated_batches(model, num_samples, batch_size, seed=0, truncation_psi=None,
+                      noise_mode=None):  # fmt: skip
     """Yields `num_samples` generated images in batches, a pure function of `seed`.
 
     The samples are those of `model.generate(num_samples, seed=seed)`: the
@@ -178,6 +180,9 @@ def generated_batches(model, num_samples, batch_size, seed=0, truncation_psi=Non
         seed: int seed of the latents. Defaults to 0.
         truncation_psi: for families with the truncation trick; `None`
             samples without it.
+        noise_mode: for families with noise inputs (`capabilities.noise_inputs`):
+            `"const"` or `"random"` (`StyleGAN.sampling_noise`); `None` samples
+            as `generate` does (const).
 
     Yields:
         numpy float32 `(count, *image_shape)` in [-1, 1].
@@ -187,23 +192,42 @@ def generated_batches(model, num_samples, batch_size, seed=0, truncation_psi=Non
     z = latents.seeded_latents(seed, num_samples, model.latent_dim)
     labels = latents.class_labels(num_samples, model.num_classes) if model.conditional else None
     options = {} if truncation_psi is None else {"truncation_psi": truncation_psi}
-    for start in range(0, num_samples, batch_size):
-        stop = min(start + batch_size, num_samples)
-        batch_labels = None if labels is None else labels[start:stop]
-        yield model.generate(latents=z[start:stop], labels=batch_labels, **options)
+    with _sampling_noise(model, noise_mode, seed):
+        for start in range(0, num_samples, batch_size):
+            stop = min(start + batch_size, num_samples)
+            batch_labels = None if labels is None else labels[start:stop]
+            yield model.generate(latents=z[start:stop], labels=batch_labels, **options)
 
 
-def generated_activations(model, num_samples, extractor, seed=0, truncation_psi=None):
+def _sampling_noise(model, noise_mode, seed):
+    """The block in which `model` samples its noise inputs by `noise_mode`.
+
+    Raises:
+        ZooError: a noise mode for a family without noise inputs.
+    """
+    if noise_mode is None:
+        return contextlib.nullcontext()
+    if not model.capabilities.noise_inputs:
+        raise ZooError(
+            f"{type(model).__name__} has no noise inputs; drop noise_mode (StyleGAN has them)"
+        )
+    return model.sampling_noise(noise_mode, seed)
+
+
+def generated_activations(model, num_samples, extractor, seed=0, truncation_psi=None,
+                          noise_mode=None):  # fmt: skip
     """Streams `num_samples` generated images through the extractor."""
     check_image_shape(model.image_shape)
-    batches = generated_batches(model, num_samples, extractor.batch_size, seed, truncation_psi)
+    batches = generated_batches(
+        model, num_samples, extractor.batch_size, seed, truncation_psi, noise_mode
+    )
     return extractor.extract(batches, num_samples)
 
 
 def evaluate_model(
     model, metric_names=DEFAULT_METRICS, *, dataset="fashion_mnist", data_dir=None,
     extractor=None, seed=0, reference=None, reference_labels=None, conditional_metrics=False,
-    truncation_psi=None,
+    truncation_psi=None, noise_mode=None,
 ):  # fmt: skip
     """Scores a GAN's samples against the real train split.
 
@@ -229,6 +253,7 @@ def evaluate_model(
             training's `MetricsCallback` logs scalars only.
         truncation_psi: sample with the truncation trick (StyleGAN); `None`
             samples without it.
+        noise_mode: how a family with noise inputs draws them (`generated_batches`).
 
     Returns:
         dict: result name -> float; the conditional metrics add lists too
@@ -249,7 +274,7 @@ def evaluate_model(
     elif conditional and reference_labels is None:
         raise ZooError("the class-conditional metrics need reference_labels with reference")
     count = max(p.num_samples for p in protocols)
-    fake = generated_activations(model, count, extractor, seed, truncation_psi)
+    fake = generated_activations(model, count, extractor, seed, truncation_psi, noise_mode)
     results = score(protocols, fake, reference)
     if conditional:
         results.update(
