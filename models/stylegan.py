@@ -102,6 +102,8 @@ class StyleGAN(GAN):
             convolutions at the higher resolution) or `"filtered"` (StyleGAN2's
             transposed and strided convolutions with the [1, 3, 3, 1] low-pass
             filter; `stylegan_networks`). Defaults to `"nearest"`.
+        noise_per_channel: each synthesis layer's noise strength per channel,
+            or one scalar per layer as NVIDIA's code. Defaults to `True`.
         mixing_probability: share of training batches whose ws switch from
             one z's w to another's at a random layer. Defaults to `0`.
         pl_weight: path-length regularization weight; `0` turns it off.
@@ -135,6 +137,7 @@ class StyleGAN(GAN):
         "channel_base": arguments.positive_int,
         "modulation": arguments.one_of("demodulate", "adain"),
         "resampling": arguments.one_of(*stylegan_networks.RESAMPLINGS),
+        "noise_per_channel": arguments.boolean,
         "mixing_probability": arguments.probability,
         "pl_weight": arguments.non_negative_float,
         "pl_every": arguments.positive_int,
@@ -153,6 +156,7 @@ class StyleGAN(GAN):
         channel_base=512,
         modulation="demodulate",
         resampling="nearest",
+        noise_per_channel=True,
         mixing_probability=0.0,
         pl_weight=0.0,
         pl_every=4,
@@ -172,8 +176,9 @@ class StyleGAN(GAN):
             latent_dim, w_dim, mapping_layers, mapping_lr_multiplier
         )
         synthesis = stylegan_networks.synthesis_network(
-            image_shape, w_dim, channels_at, modulation, resampling=resampling
-        )
+            image_shape, w_dim, channels_at, modulation, resampling=resampling,
+            noise_per_channel=noise_per_channel,
+        )  # fmt: skip
         discriminator = stylegan_networks.stylegan_discriminator(
             image_shape, channels_at, resampling=resampling
         )
@@ -189,6 +194,7 @@ class StyleGAN(GAN):
         self.max_channels, self.channel_base = int(max_channels), int(channel_base)
         self.modulation = modulation
         self.resampling = resampling
+        self.noise_per_channel = bool(noise_per_channel)
         self.mixing_probability = float(mixing_probability)
         self.pl_weight, self.pl_every = float(pl_weight), int(pl_every)
         self.pl_decay, self.w_avg_beta = float(pl_decay), float(w_avg_beta)
@@ -213,6 +219,7 @@ class StyleGAN(GAN):
             "channel_base": self.channel_base,
             "modulation": self.modulation,
             "resampling": self.resampling,
+            "noise_per_channel": self.noise_per_channel,
             "mixing_probability": self.mixing_probability,
             "pl_weight": self.pl_weight,
             "pl_every": self.pl_every,

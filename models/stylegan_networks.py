@@ -47,6 +47,7 @@ Reference:
     Karras et al. 2020 (StyleGAN2), https://arxiv.org/abs/1912.04958.
 """
 
+import dataclasses
 import math
 import numbers
 
@@ -335,23 +336,31 @@ def mapping_network(latent_dim=512, w_dim=512, num_layers=8, lr_multiplier=0.01,
     return keras.Model(latents, x, name=name)
 
 
-def _styled_conv(x, ws, w_index, filters, upsample, modulation, implementation, resampling,
-                 prefix):  # fmt: skip
+@dataclasses.dataclass(frozen=True)
+class _LayerOptions:
+    """How every synthesis layer is made (`synthesis_network`'s arguments)."""
+
+    modulation: str
+    implementation: str
+    resampling: str
+    noise_per_channel: bool
+
+
+def _styled_conv(x, ws, w_index, filters, upsample, options, prefix):
     """One synthesis layer: (upsample,) styled 3x3 conv, noise, bias, leaky ReLU."""
-    if modulation == "demodulate":
+    noise = NoiseInjection(per_channel=options.noise_per_channel, name=f"{prefix}_noise")
+    if options.modulation == "demodulate":
         styles = StyleAffine(x.shape[-1], w_index, name=f"{prefix}_affine")(ws)
         x = ModulatedConv2D(
-            filters, 3, upsample=upsample, implementation=implementation, resampling=resampling,
-            name=prefix,
+            filters, 3, upsample=upsample, implementation=options.implementation,
+            resampling=options.resampling, name=prefix,
         )([x, styles])  # fmt: skip
-        x = NoiseInjection(name=f"{prefix}_noise")(x)
-        return BiasActivation(name=f"{prefix}_act")(x)
+        return BiasActivation(name=f"{prefix}_act")(noise(x))
     # StyleGAN's layer: conv, noise, bias, activation, then AdaIN from w.
     if upsample:
-        x = _upsampling(resampling)(name=f"{prefix}_up")(x)
+        x = _upsampling(options.resampling)(name=f"{prefix}_up")(x)
     x = EqualizedConv2D(filters, 3, use_bias=False, name=prefix)(x)
-    x = NoiseInjection(name=f"{prefix}_noise")(x)
-    x = BiasActivation(name=f"{prefix}_act")(x)
+    x = BiasActivation(name=f"{prefix}_act")(noise(x))
     styles = StyleAffine(2 * filters, w_index, bias_ones=filters, name=f"{prefix}_affine")(ws)
     return AdaptiveInstanceNormalization(name=f"{prefix}_adain")([x, styles])
 
@@ -376,6 +385,7 @@ def synthesis_network(
     modulation="demodulate",
     implementation="scaled",
     resampling="nearest",
+    noise_per_channel=True,
     name="synthesis",
 ):
     """StyleGAN2's synthesis network g: ws -> images, with skip connections to RGB.
@@ -392,6 +402,9 @@ def synthesis_network(
             Defaults to `"scaled"`.
         resampling: `"nearest"` or `"filtered"` (module docstring). Defaults
             to `"nearest"`.
+        noise_per_channel: each noise input's strength per channel, or one
+            scalar per layer as NVIDIA's code (`NoiseInjection`). Defaults to
+            `True`.
         name: the model's name. Defaults to `"synthesis"`.
 
     Returns:
@@ -417,15 +430,15 @@ def synthesis_network(
             f"synthesis_network needs modulation 'demodulate' or 'adain', got {modulation!r}"
         )
     _check_resampling("synthesis_network", resampling)
+    options = _LayerOptions(modulation, implementation, resampling, bool(noise_per_channel))
     num_ws = num_ws_for(image_shape[0])
     ws = keras.Input((num_ws, w_dim), name="ws")
     x = ConstantInput(channels_at(START_RESOLUTION), name="const")(ws)
     rgb, w_index = None, 0
     for resolution in resolutions:
         x, y, w_index = _synthesis_block(
-            x, ws, w_index, resolution, channels_at(resolution), image_shape[-1], modulation,
-            implementation, resampling,
-        )  # fmt: skip
+            x, ws, w_index, resolution, channels_at(resolution), image_shape[-1], options
+        )
         if rgb is None:
             rgb = y
         else:
@@ -435,19 +448,16 @@ def synthesis_network(
     return keras.Model(ws, rgb, name=name)
 
 
-def _synthesis_block(x, ws, w_index, resolution, width, channels, modulation, implementation,
-                     resampling):  # fmt: skip
+def _synthesis_block(x, ws, w_index, resolution, width, channels, options):
     """One resolution's styled convolutions and toRGB; returns `(x, rgb, next w index)`."""
     prefix = f"b{resolution}"
     convs = ["conv1"] if resolution == START_RESOLUTION else ["conv0", "conv1"]
     for conv in convs:
-        x = _styled_conv(
-            x, ws, w_index, width, upsample=conv == "conv0", modulation=modulation,
-            implementation=implementation, resampling=resampling, prefix=f"{prefix}_{conv}",
-        )  # fmt: skip
+        x = _styled_conv(x, ws, w_index, width, conv == "conv0", options, prefix=f"{prefix}_{conv}")
         w_index += 1
     # The next convolution's w, which for the last toRGB is the last w.
-    return x, _to_rgb(x, ws, w_index, channels, implementation, f"{prefix}_torgb"), w_index
+    rgb = _to_rgb(x, ws, w_index, channels, options.implementation, f"{prefix}_torgb")
+    return x, rgb, w_index
 
 
 def stylegan_discriminator(

@@ -236,11 +236,11 @@ class NoiseInjection(keras.layers.Layer):
     """Adds per-pixel Gaussian noise, scaled by a learned strength per channel.
 
     To `x` of shape `(B, H, W, C)` it adds `strength * noise`, with one noise
-    image `(B, H, W, 1)` shared by all channels and a strength `(C,)` learned
-    from 0, so a new layer starts as the identity. StyleGAN's generator adds
-    it after every convolution: the noise makes the stochastic details (hair,
-    freckles), and leaves the styles to the global features (Section 3.2 of
-    the StyleGAN paper).
+    image `(B, H, W, 1)` shared by all channels and a strength `(C,)` (or one
+    scalar, `per_channel=False`) learned from 0, so a new layer starts as the
+    identity. StyleGAN's generator adds it after every convolution: the noise
+    makes the stochastic details (hair, freckles), and leaves the styles to the
+    global features (Section 3.2 of the StyleGAN paper).
 
     With `training=True`, or with `fresh_noise` set (a sampling mode, not
     saved: `models.stylegan.StyleGAN.sampling_noise`), the noise is drawn anew
@@ -255,6 +255,9 @@ class NoiseInjection(keras.layers.Layer):
     travels with checkpoints and `.keras` files.
 
     Args:
+        per_channel: one learned strength per channel (`True`), or one scalar for
+            the layer, as NVIDIA's StyleGAN2 code has it (`False`). Defaults to
+            `True`.
         seed: seed of the training noise and of the constant buffer. `None`
             draws a seed for each from Python's random state when the layer
             is made, so every layer gets its own noise, and a run seeded by
@@ -274,8 +277,9 @@ class NoiseInjection(keras.layers.Layer):
         Karras et al. 2020 (StyleGAN2), https://arxiv.org/abs/1912.04958.
     """
 
-    def __init__(self, seed=None, **kwargs):
+    def __init__(self, seed=None, per_channel=True, **kwargs):
         super().__init__(**kwargs)
+        self.per_channel = bool(per_channel)
         self.seed = None if seed is None else int(seed)
         self.seed_generator = keras.random.SeedGenerator(self.seed)
         self.noise_source = None
@@ -289,7 +293,9 @@ class NoiseInjection(keras.layers.Layer):
                     f"NoiseInjection needs a known height, width and channels, got {input_shape}"
                 )
             )
-        self.strength = self.add_weight(shape=(channels,), initializer="zeros", name="strength")
+        self.strength = self.add_weight(
+            shape=(channels,) if self.per_channel else (), initializer="zeros", name="strength"
+        )
         # Drawn once: an initializer fixes its seed when made (`seed`, or one
         # drawn then), so the buffer, unlike the training noise, never changes.
         self.noise = self.add_weight(
@@ -317,7 +323,7 @@ class NoiseInjection(keras.layers.Layer):
         return input_shape
 
     def get_config(self):
-        return {**super().get_config(), "seed": self.seed}
+        return {**super().get_config(), "seed": self.seed, "per_channel": self.per_channel}
 
 
 @keras.saving.register_keras_serializable(package="gan_zoo")
