@@ -9,7 +9,7 @@ STEPS ?= 3000
 WORKDIR ?= runs/dcgan
 MIXED_PRECISION ?=
 
-.PHONY: venv data train test test-slow bench bench-quality bench-modes pretrained classifier lint clean
+.PHONY: venv data train test test-slow bench bench-quality bench-modes bench-small-data pretrained classifier lint clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,13 @@ classifier: venv data
 # resumes from bench/results/modes.json when interrupted.
 bench-modes: venv
 	$(PY) bench/modes.py --output=bench/results/modes.md
+
+# Small data: DCGAN, SAGAN and StyleGAN2 on 1,000 and 5,000 training images with no augmentation,
+# DiffAugment and ADA, 10 minutes each at each setting's measured rate (about 4 h on 2 cores;
+# resumes from bench/results/small_data.json). One family: make bench-small-data SMALL_FAMILIES=dcgan.
+SMALL_FAMILIES ?= dcgan,sagan,stylegan
+bench-small-data: venv data
+	$(PY) bench/small_data.py --families=$(SMALL_FAMILIES)
 
 lint: venv
 	$(PY) -m ruff format --check . && $(PY) -m ruff check .

@@ -111,6 +111,10 @@ def run(family, augment, size, steps, runs_dir):
     return json.loads(report_path.read_text())
 
 
+def _setting(row):
+    return row["family"], row["size"], row["augment"], row["seed"], row["steps"]
+
+
 def table(rows):
     lines = [
         "| family | training images | augmentation | steps | fid10k | is10k | kid10k | "
@@ -158,12 +162,16 @@ def main():
     rates = json.loads(rates_path.read_text()) if rates_path.exists() else {}
     for family in FLAGS.families:
         for augment in FLAGS.augments:
-            key = f"{family}_{augment}"
+            key = f"{family}_{augment}_batch{FLAGS.batch_size}"
             if key not in rates:
                 rates[key] = probe(family, augment, runs_dir)
                 write_text_atomically(rates_path, json.dumps(rates, indent=1) + "\n")
             steps = math.ceil(FLAGS.minutes * 60 * rates[key])
             for size in (int(s) for s in FLAGS.sizes):
+                setting = (family, size, augment, FLAGS.seed, steps)
+                if any(_setting(r) == setting for r in rows):
+                    print(f"{family} on {size} images with {augment}: in the table already")
+                    continue
                 report = run(family, augment, size, steps, runs_dir)
                 row = {"family": family, "size": size, "augment": augment, "steps": steps,
                        "minutes": FLAGS.minutes, "steps_per_second": rates[key],

@@ -26,6 +26,7 @@ from keras import ops
 
 from zoo.core import distribute, losses
 from zoo.core.errors import ZooError
+from zoo.core.optimizers import RestartableAdam
 from zoo.core.phases import TrainingPhase
 
 from . import arguments
@@ -423,6 +424,10 @@ class ProGAN(GAN):
         fused_upsampling: the generator doubles and convolves in one
             transposed convolution, as the official code (`ProgressiveGenerator`).
             Defaults to `False`.
+        restart_optimizers: both Adams start afresh (moments and bias
+            correction) at the beginning of every phase, as the official code
+            resets them at each new level of detail
+            (`zoo.core.optimizers.RestartableAdam`). Defaults to `False`.
         **kwargs: other `GAN` arguments (`seed`, `name`, ...); `d_steps` must stay 1.
 
     Example:
@@ -441,6 +446,7 @@ class ProGAN(GAN):
         "drift_weight": arguments.non_negative_float,
         "group_size": arguments.positive_int,
         "fused_upsampling": arguments.boolean,
+        "restart_optimizers": arguments.boolean,
     }
     metric_names = GAN.metric_names + ("stage", "alpha")
 
@@ -459,6 +465,7 @@ class ProGAN(GAN):
         ema_decay=0.999,
         penalty_every=4,
         fused_upsampling=False,
+        restart_optimizers=False,
         **kwargs,
     ):
         image_shape = arguments.square_image_shape("ProGAN", image_shape)
@@ -487,6 +494,7 @@ class ProGAN(GAN):
         self.drift_weight = float(drift_weight)
         self.group_size = int(group_size)
         self.fused_upsampling = bool(fused_upsampling)
+        self.restart_optimizers = bool(restart_optimizers)
         self.num_stages = num_stages
         self._growth = _Growth()
 
@@ -498,6 +506,7 @@ class ProGAN(GAN):
             "filter_base": self.filter_base,
             "images_per_phase": self.images_per_phase,
             "fused_upsampling": self.fused_upsampling,
+            "restart_optimizers": self.restart_optimizers,
             "stage_batch_sizes": self.stage_batch_sizes,
             "drift_weight": self.drift_weight,
             "group_size": self.group_size,
@@ -509,9 +518,10 @@ class ProGAN(GAN):
 
     def default_optimizers(self):
         # Section A.1: Adam(1e-3, beta1 = 0, beta2 = 0.99).
+        adam = RestartableAdam if self.restart_optimizers else keras.optimizers.Adam
         return (
-            keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.99, epsilon=1e-8),
-            keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.99, epsilon=1e-8),
+            adam(1e-3, beta_1=0.0, beta_2=0.99, epsilon=1e-8),
+            adam(1e-3, beta_1=0.0, beta_2=0.99, epsilon=1e-8),
         )
 
     # ---------------------------------------------------------- schedule
@@ -527,9 +537,15 @@ class ProGAN(GAN):
         batches = self.stage_batch_sizes or (int(batch_size),) * self.num_stages
         return growth_phases(self.num_stages, self.images_per_phase, batches)
 
-    def enter_phase(self, phase):
-        """The training loop's phase from now on: its resolution picks the traced step."""
+    def enter_phase(self, phase, begins=False):
+        """The training loop's phase from now on: its resolution picks the traced step.
+        When the phase `begins` (rather than resumes in its middle) and
+        `restart_optimizers`, both optimizers start afresh."""
         self._growth.phase = phase
+        if begins and self.restart_optimizers:
+            for optimizer in (self.d_optimizer, self.g_optimizer):
+                # A float16 run's loss-scale optimizer wraps the Adam.
+                getattr(optimizer, "inner_optimizer", optimizer).restart()
 
     def make_train_function(self, force=False):
         # One traced step per resolution: Keras keeps one function and, shown

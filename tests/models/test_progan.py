@@ -147,19 +147,25 @@ def test_train_cli_progan_at_28_pixels_gives_one_line(tmp_path):
     assert_one_line_error(result, "4 * 2^n")
 
 
-def growing_config(workdir, steps, data_dir):
+def growing_config(workdir, steps, data_dir, **model_kwargs):
     return training.TrainConfig(
         model="progan", dataset="fashion_mnist", data_dir=str(data_dir), workdir=str(workdir),
-        steps=steps, batch_size=4, seed=1, model_kwargs=TINY, sample_every=2, checkpoint_every=2,
-        log_every=2, num_samples=4,
+        steps=steps, batch_size=4, seed=1, model_kwargs={**TINY, **model_kwargs}, sample_every=2,
+        checkpoint_every=2, log_every=2, num_samples=4,
     )  # fmt: skip
 
 
-def test_train_grows_through_phases_and_resumes_mid_fade_in_exactly(tmp_path, fake_fashion_mnist):
+@pytest.mark.parametrize("restart", [False, True], ids=["kept_optimizers", "restarted"])
+def test_train_grows_through_phases_and_resumes_mid_fade_in_exactly(
+    tmp_path, fake_fashion_mnist, restart
+):
     # 4 steps per phase: 4x4 (0-4), 8x8 fade-in (4-8), 8x8 (8-12), 16x16 fade-in (12-16).
-    training.train(growing_config(tmp_path / "resumed", 6, fake_fashion_mnist))
-    resumed = training.train(growing_config(tmp_path / "resumed", 14, fake_fashion_mnist))
-    training.train(growing_config(tmp_path / "straight", 14, fake_fashion_mnist))
+    options = {"restart_optimizers": True} if restart else {}
+    training.train(growing_config(tmp_path / "resumed", 6, fake_fashion_mnist, **options))
+    resumed = training.train(
+        growing_config(tmp_path / "resumed", 14, fake_fashion_mnist, **options)
+    )
+    training.train(growing_config(tmp_path / "straight", 14, fake_fashion_mnist, **options))
 
     assert resumed["start_step"] == 6
     a, b = (sources.load_workdir_model(tmp_path / n) for n in ("resumed", "straight"))
@@ -169,6 +175,11 @@ def test_train_grows_through_phases_and_resumes_mid_fade_in_exactly(tmp_path, fa
     assert (tmp_path / "straight" / "samples" / "fade_in_step_0000014.png").exists()
     summary = json.loads((tmp_path / "straight" / "train_summary.json").read_text())
     assert summary["step"] == 14
+    if restart:
+        # The 16x16 fade-in began at step 12; the resumed run restarted there too.
+        for model in (a, b):
+            assert int(model.g_optimizer.restarted_at.numpy()) == 12
+            assert int(model.d_optimizer.restarted_at.numpy()) == 12
 
 
 def test_progan_saved_and_loaded_keeps_stage_and_samples(tmp_path):

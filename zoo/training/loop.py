@@ -431,7 +431,7 @@ def _fit(model, plan, start_step, config, run):
             first = max(planned.start, start_step)
             dataset = _phase_dataset(config, planned, model.d_steps, first - planned.start)
             if model.capabilities.phases:
-                model.enter_phase(planned.phase)
+                model.enter_phase(planned.phase, begins=first == planned.start)
             run.enter_phase(planned.phase, model.d_steps)
             if len(plan) > 1:
                 _say(f"phase {planned.phase.name}: steps {first} to {planned.end}")

@@ -1,0 +1,31 @@
+"""bench/small_data.py: its table (the runs themselves are a benchmark, not a test)."""
+
+from bench import small_data
+
+
+def _row(family, size, augment, fid):
+    metrics = {"fid10k": fid, "is10k": 7.0, "kid10k": 0.01}
+    floor = {"fid10k": 0.07, "is10k": 8.58, "kid10k": 0.001}
+    return {"family": family, "size": size, "augment": augment, "steps": 1000,
+            "metrics": metrics, "real_floor": floor}  # fmt: skip
+
+
+def test_the_table_orders_rows_and_compares_each_augmentation_with_none():
+    rows = [
+        _row("sagan", 1000, "ada", 12.0),
+        _row("dcgan", 1000, "diffaugment", 6.0),
+        _row("dcgan", 1000, "none", 10.0),
+        _row("dcgan", 5000, "none", 4.0),
+        _row("sagan", 1000, "none", 20.0),
+    ]
+
+    lines = small_data.table(rows).splitlines()
+
+    body = [line for line in lines[2:] if not line.startswith("| real")]
+    assert [line.split(" | ")[:3] for line in body] == [
+        ["| DCGAN", "1,000", "none"], ["| DCGAN", "1,000", "diffaugment"],
+        ["| DCGAN", "5,000", "none"], ["| SAGAN", "1,000", "none"], ["| SAGAN", "1,000", "ada"],
+    ]  # fmt: skip
+    assert body[1].endswith("| -40% |") and body[4].endswith("| -40% |")
+    assert body[0].endswith("|  |")
+    assert lines[-1].startswith("| real test images (floor) |")
