@@ -15,12 +15,8 @@ get more than its budget. Run it on a quiet machine: time is the budget.
 """
 
 import dataclasses
-import json
 import pathlib
-import shutil
-import subprocess
 import sys
-import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -32,8 +28,7 @@ cli.import_tensorflow_quietly()
 from absl import flags  # noqa: E402
 
 from bench import rows as bench_rows  # noqa: E402
-from zoo import training  # noqa: E402
-from zoo.core.errors import ZooError  # noqa: E402
+from bench import timed  # noqa: E402
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,7 +49,6 @@ CONFIGS = {
     "sagan": QualityConfig("SAGAN (class-conditional)", {}),
     "stylegan": QualityConfig("StyleGAN2", {}),
 }
-METRICS = "fid10k,is10k,kid10k"
 
 flags.DEFINE_list("families", list(CONFIGS), f"Families: {', '.join(CONFIGS)}.")
 flags.DEFINE_float("minutes", 20.0, "Wall-clock training budget per family.", lower_bound=0.1)
@@ -66,39 +60,11 @@ FLAGS = flags.FLAGS
 
 def run_one(family, output_dir):
     """Trains one family for the budget, scores it with evaluate.py; returns a JSON row."""
-    workdir = output_dir / "quality_runs" / family
-    shutil.rmtree(workdir, ignore_errors=True)
-    config = training.TrainConfig(
-        model=family, dataset="fashion_mnist", image_size=32, workdir=str(workdir),
-        steps=10_000_000, max_seconds=FLAGS.minutes * 60, batch_size=FLAGS.batch_size,
-        seed=FLAGS.seed, model_kwargs=CONFIGS[family].model_kwargs,
-        g_learning_rate=CONFIGS[family].g_learning_rate,
-        sample_every=500, checkpoint_every=500, log_every=100,
+    config = CONFIGS[family]
+    return timed.train_and_score(
+        family, output_dir / "quality_runs" / family, FLAGS.minutes, FLAGS.batch_size, FLAGS.seed,
+        config.model_kwargs, config.g_learning_rate,
     )  # fmt: skip
-    summary = training.train(config)
-    report_path = workdir / "metrics.json"
-    started = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "evaluate.py"), f"--workdir={workdir}",
-         f"--metrics={METRICS}", f"--metrics_json={report_path}", f"--seed={FLAGS.seed}"],
-        cwd=ROOT, capture_output=True, text=True,
-    )  # fmt: skip
-    if result.returncode != 0:
-        raise ZooError(f"evaluate.py failed on {workdir}: {result.stderr.strip()[-300:]}")
-    report = json.loads(report_path.read_text())
-    return {
-        "family": family,
-        "minutes": FLAGS.minutes,
-        "batch_size": FLAGS.batch_size,
-        "seed": FLAGS.seed,
-        "steps": summary["step"],
-        "train_seconds": summary["seconds"],
-        "images_per_second": summary["images_per_second"],
-        "score_seconds": round(time.perf_counter() - started, 1),
-        "metrics": report["metrics"],
-        "real_floor": report["real_floor"],
-        "samples": str(summary["samples"]),
-    }
 
 
 def table(rows):

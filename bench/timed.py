@@ -1,0 +1,63 @@
+"""One family trained for a wall-clock budget, then scored by evaluate.py: the run that
+`make bench-quality` and the equal-time A/Bs (bench/variants.py) share.
+
+Run it on a quiet machine: time is the budget.
+"""
+
+import json
+import pathlib
+import shutil
+import subprocess
+import sys
+import time
+
+from zoo import training
+from zoo.core.errors import ZooError
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+METRICS = "fid10k,is10k,kid10k"
+
+
+def train_and_score(family, workdir, minutes, batch_size, seed, model_kwargs=None,
+                    g_learning_rate=None, evaluate_flags=()):  # fmt: skip
+    """Trains `family` from scratch in `workdir` for `minutes` (`zoo.training.train` with
+    `max_seconds`: data pipeline, logging and checkpoints included), scores it with
+    evaluate.py (`evaluate_flags` added), and returns the JSON row."""
+    workdir = pathlib.Path(workdir)
+    shutil.rmtree(workdir, ignore_errors=True)
+    config = training.TrainConfig(
+        model=family, dataset="fashion_mnist", image_size=32, workdir=str(workdir),
+        steps=10_000_000, max_seconds=minutes * 60, batch_size=batch_size, seed=seed,
+        model_kwargs=dict(model_kwargs or {}), g_learning_rate=g_learning_rate,
+        sample_every=500, checkpoint_every=500, log_every=100,
+    )  # fmt: skip
+    summary = training.train(config)
+    started = time.perf_counter()
+    report = score(workdir, seed, evaluate_flags)
+    return {
+        "family": family,
+        "minutes": minutes,
+        "batch_size": batch_size,
+        "seed": seed,
+        "steps": summary["step"],
+        "train_seconds": summary["seconds"],
+        "images_per_second": summary["images_per_second"],
+        "score_seconds": round(time.perf_counter() - started, 1),
+        "metrics": report["metrics"],
+        "real_floor": report["real_floor"],
+        "samples": str(summary["samples"]),
+    }
+
+
+def score(workdir, seed, evaluate_flags=(), report_name="metrics.json"):
+    """evaluate.py's report (`METRICS`, seed `seed`) of the run in `workdir`."""
+    report_path = pathlib.Path(workdir) / report_name
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "evaluate.py"), f"--network={workdir}",
+         f"--metrics={METRICS}", f"--metrics_json={report_path}", f"--seed={seed}",
+         *evaluate_flags],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise ZooError(f"evaluate.py failed on {workdir}: {result.stderr.strip()[-300:]}")
+    return json.loads(report_path.read_text())

@@ -1,0 +1,126 @@
+"""Equal-time A/Bs of a family's variants: which of NVIDIA's choices pay on 2 CPU cores?
+
+    python bench/variants.py --family=stylegan                     # every StyleGAN2 variant
+    python bench/variants.py --family=progan --variants=baseline,fused --minutes=10
+
+Each variant is the family with some constructor arguments changed (`VARIANTS`),
+trained from the same seed for the same wall-clock budget as `make bench-quality`
+runs it (`bench/timed.py`: a quiet machine, time is the budget), then scored by
+`evaluate.py`; StyleGAN2's runs are scored a second time with per-sample noise
+(`--noise_mode=random`, NVIDIA's protocol). One JSON row per finished variant in
+`<output>.json` (a rerun of a variant replaces its row) and a Markdown table.
+"""
+
+import pathlib
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from zoo.commands import cli  # noqa: E402
+
+cli.import_tensorflow_quietly()
+
+from absl import flags  # noqa: E402
+
+from bench import rows as bench_rows  # noqa: E402
+from bench import timed  # noqa: E402
+from zoo.core.errors import ZooError  # noqa: E402
+
+# ProGAN as bench-quality trains it: 40k images per phase.
+_PROGAN = {"images_per_phase": 40_000}
+# Where each differs from NVIDIA's code (StyleGAN2: stylegan2-ada-pytorch's networks.py;
+# ProGAN: progressive_growing_of_gans' networks.py, loss.py, train.py), one change at a
+# time, then the changes that pay together.
+VARIANTS = {
+    "stylegan": {
+        "baseline": {},
+        "filtered": {"resampling": "filtered"},
+        "scalar_noise": {"noise_per_channel": False},
+        "filtered_wider": {"resampling": "filtered", "channel_base": 1024},
+        "filtered_widest": {"resampling": "filtered", "max_channels": 128, "channel_base": 2048},
+    },
+    "progan": {
+        "baseline": _PROGAN,
+        "fused": {**_PROGAN, "fused_upsampling": True},
+        "every_step_penalty": {**_PROGAN, "penalty_every": 1},
+        "restarted_optimizers": {**_PROGAN, "restart_optimizers": True},
+        "fused_restarted_wider": {
+            **_PROGAN,
+            "fused_upsampling": True,
+            "restart_optimizers": True,
+            "filter_base": 256,
+        },  # fmt: skip
+    },
+}
+
+flags.DEFINE_enum("family", "stylegan", list(VARIANTS), "The family whose variants run.")
+flags.DEFINE_list("variants", None, "Variants to run (default: all of the family's).")
+flags.DEFINE_float("minutes", 20.0, "Wall-clock training budget per variant.", lower_bound=0.1)
+flags.DEFINE_integer("batch_size", 64, "Batch size.", lower_bound=1)
+flags.DEFINE_integer("seed", 0, "Seed of every run.")
+flags.DEFINE_string("output", None, "Markdown table; default bench/results/variants_<family>.md.")
+FLAGS = flags.FLAGS
+
+
+def run_variant(name, output_dir):
+    """Trains and scores one variant; returns its JSON row."""
+    family = FLAGS.family
+    workdir = output_dir / "variant_runs" / f"{family}_{name}"
+    row = timed.train_and_score(
+        family, workdir, FLAGS.minutes, FLAGS.batch_size, FLAGS.seed, VARIANTS[family][name]
+    )
+    row.update(variant=name, model_kwargs=VARIANTS[family][name])
+    if family == "stylegan":
+        report = timed.score(workdir, FLAGS.seed, ["--noise_mode=random"], "metrics_random.json")
+        row["metrics_random_noise"] = report["metrics"]
+    return row
+
+
+def table(rows):
+    lines = [
+        "| variant | constructor arguments | steps | images/s | fid10k | is10k | kid10k | "
+        "fid10k, per-sample noise |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        m, random = row["metrics"], row.get("metrics_random_noise")
+        arguments = ", ".join(f"{k}={v}" for k, v in row["model_kwargs"].items()) or "defaults"
+        lines.append(
+            f"| {row['variant']} | {arguments} | {row['steps']:,} | "
+            f"{row['images_per_second'] or 0:.0f} | {m['fid10k']:.2f} | {m['is10k']:.2f} | "
+            f"{m['kid10k']:.3f} | {'' if random is None else format(random['fid10k'], '.2f')} |"
+        )
+    if rows:
+        floor = rows[-1]["real_floor"]
+        lines.append(
+            f"| real test images (floor) | | | | {floor['fid10k']:.2f} | {floor['is10k']:.2f} | "
+            f"{floor['kid10k']:.3f} | |"
+        )
+    return "\n".join(lines)
+
+
+def main():
+    known = VARIANTS[FLAGS.family]
+    names = FLAGS.variants or list(known)
+    unknown = sorted(set(names) - set(known))
+    if unknown:
+        raise ZooError(f"unknown {FLAGS.family} variants {unknown}; valid: {', '.join(known)}")
+    output = FLAGS.output or f"bench/results/variants_{FLAGS.family}.md"
+    output, rows = bench_rows.read_rows(output)
+    for name in names:
+        print(f"{FLAGS.family} {name}: training for {FLAGS.minutes:g} minutes", flush=True)
+        row = run_variant(name, output.parent)
+        key = (name, FLAGS.minutes, FLAGS.batch_size, FLAGS.seed)
+        rows = [r for r in rows if (r["variant"], r["minutes"], r["batch_size"], r["seed"]) != key]
+        rows.append(row)
+        text = (
+            f"{FLAGS.family} variants, Fashion-MNIST 32x32, {FLAGS.minutes:g} minutes each, batch "
+            f"{FLAGS.batch_size}, seed {FLAGS.seed}; scored by `evaluate.py` (shipped classifier)"
+            f"\n\n{table(rows)}\n"
+        )
+        print(bench_rows.write_rows(rows, output, text), flush=True)
+
+
+if __name__ == "__main__":
+    cli.run(main)
