@@ -46,17 +46,24 @@ AUGMENTS = ("none", "diffaugment", "ada")
 LABELS = {"dcgan": "DCGAN", "sagan": "SAGAN", "stylegan": "StyleGAN2"}
 METRICS = "fid10k,is10k,kid10k"
 
-flags.DEFINE_list("families", list(FAMILIES), f"Families: {', '.join(FAMILIES)}.")
-flags.DEFINE_list("sizes", ["1000", "5000"], "Training-set sizes.")
-flags.DEFINE_list("augments", list(AUGMENTS), f"Settings: {', '.join(AUGMENTS)}.")
-flags.DEFINE_float("minutes", 10.0, "Wall-clock budget of every run.", lower_bound=0.1)
-flags.DEFINE_float("probe_seconds", 90.0, "Seconds of each throughput probe.", lower_bound=10)
-flags.DEFINE_integer("ada_speed", 100_000, "ADA's images for p to go from 0 to 1.", lower_bound=1)
-flags.DEFINE_integer("batch_size", 64, "Batch size.", lower_bound=1)
-flags.DEFINE_integer("seed", 0, "Seed of every run and subset.")
-flags.DEFINE_string("output", "bench/results/small_data.md", "Markdown table written here.")
-flags.DEFINE_string("grids", "docs/small-data", "Sample grids of the smallest size go here.")
 FLAGS = flags.FLAGS
+
+
+def define_flags():
+    """The command's flags: defined when it runs, so tests can import its functions
+    beside other commands' flags."""
+    flags.DEFINE_list("families", list(FAMILIES), f"Families: {', '.join(FAMILIES)}.")
+    flags.DEFINE_list("sizes", ["1000", "5000"], "Training-set sizes.")
+    flags.DEFINE_list("augments", list(AUGMENTS), f"Settings: {', '.join(AUGMENTS)}.")
+    flags.DEFINE_float("minutes", 10.0, "Wall-clock budget of every run.", lower_bound=0.1)
+    flags.DEFINE_float("probe_seconds", 90.0, "Seconds of each throughput probe.", lower_bound=10)
+    flags.DEFINE_integer(
+        "ada_speed", 100_000, "ADA's images for p to go from 0 to 1.", lower_bound=1
+    )
+    flags.DEFINE_integer("batch_size", 64, "Batch size.", lower_bound=1)
+    flags.DEFINE_integer("seed", 0, "Seed of every run and subset.")
+    flags.DEFINE_string("output", "bench/results/small_data.md", "Markdown table written here.")
+    flags.DEFINE_string("grids", "docs/small-data", "Sample grids of the smallest size go here.")
 
 
 def augment_spec(augment):
@@ -186,4 +193,5 @@ def main():
 
 
 if __name__ == "__main__":
+    define_flags()
     cli.run(main)
