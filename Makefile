@@ -9,7 +9,7 @@ STEPS ?= 3000
 WORKDIR ?= runs/dcgan
 MIXED_PRECISION ?=
 
-.PHONY: venv data train test test-slow bench bench-quality bench-modes bench-small-data pretrained classifier lint clean
+.PHONY: venv data train test test-slow bench bench-quality bench-modes bench-small-data bench-variants pretrained classifier lint clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,12 @@ bench-modes: venv
 SMALL_FAMILIES ?= dcgan,sagan,stylegan
 bench-small-data: venv data
 	$(PY) bench/small_data.py --families=$(SMALL_FAMILIES)
+
+# Equal-time A/Bs of StyleGAN2's or ProGAN's candidate changes (bench/variants.py), 20 minutes each
+# at each variant's measured rate: make bench-variants VARIANT_FAMILY=progan.
+VARIANT_FAMILY ?= stylegan
+bench-variants: venv data
+	$(PY) bench/variants.py --family=$(VARIANT_FAMILY)
 
 lint: venv
 	$(PY) -m ruff format --check . && $(PY) -m ruff check .

@@ -25,7 +25,6 @@ import json
 import math
 import pathlib
 import shutil
-import subprocess
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -38,6 +37,7 @@ cli.import_tensorflow_quietly()
 from absl import flags  # noqa: E402
 
 from bench import rows as bench_rows  # noqa: E402
+from bench import timed  # noqa: E402
 from zoo.core.errors import ZooError  # noqa: E402
 from zoo.core.files import write_text_atomically  # noqa: E402
 
@@ -71,51 +71,32 @@ def augment_spec(augment):
     return f"ada:speed={FLAGS.ada_speed}" if augment == "ada" else augment
 
 
-def _train(workdir, family, augment, size, extra):
-    command = [
-        sys.executable, str(ROOT / "train.py"), f"--model={family}", f"--workdir={workdir}",
-        f"--train_images={size}", f"--augment={augment_spec(augment)}",
-        f"--batch_size={FLAGS.batch_size}", f"--seed={FLAGS.seed}", *extra,
-    ]  # fmt: skip
-    result = subprocess.run(command, cwd=ROOT)
-    if result.returncode != 0:
-        raise ZooError(f"train.py failed on {workdir} (exit {result.returncode}); rerun to resume")
-    return json.loads((workdir / "train_summary.json").read_text())
+def _arguments(family, augment, size):
+    return [f"--model={family}", f"--train_images={size}", f"--augment={augment_spec(augment)}",
+            f"--seed={FLAGS.seed}"]  # fmt: skip
 
 
 def probe(family, augment, runs_dir):
-    """Steps per second of `family` with `augment`, from a `--probe_seconds` run
-    (its windows after the first, which includes tracing)."""
-    workdir = runs_dir / "probes" / f"{family}_{augment}"
-    shutil.rmtree(workdir, ignore_errors=True)
-    summary = _train(workdir, family, augment, min(int(s) for s in FLAGS.sizes),
-                     [f"--max_seconds={FLAGS.probe_seconds}", "--steps=1000000", "--log_every=20",
-                      "--sample_every=1000000", "--checkpoint_every=1000000"])  # fmt: skip
-    if summary["images_per_second"] is None:
-        raise ZooError(f"the {family} probe finished no timed window; raise --probe_seconds")
-    d_steps = json.loads((workdir / "model_config.json").read_text()).get("d_steps", 1)
-    return summary["images_per_second"] / (FLAGS.batch_size * d_steps)
+    """Steps per second of `family` with `augment` (`timed.probe_steps_per_second`)."""
+    return timed.probe_steps_per_second(
+        runs_dir / "probes" / f"{family}_{augment}", FLAGS.probe_seconds, FLAGS.batch_size,
+        *_arguments(family, augment, min(int(s) for s in FLAGS.sizes)),
+    )  # fmt: skip
 
 
 def run(family, augment, size, steps, runs_dir):
     """Trains (or resumes) one setting for `steps`, scores it; returns the report."""
     workdir = runs_dir / f"{family}_{size}_{augment}"
-    _train(workdir, family, augment, size, [f"--steps={steps}", "--sample_every=1000",
-                                            "--checkpoint_every=500"])  # fmt: skip
-    report_path = workdir / "metrics.json"
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "evaluate.py"), f"--network={workdir}",
-         f"--metrics={METRICS}", f"--metrics_json={report_path}", f"--seed={FLAGS.seed}"],
-        cwd=ROOT,
-    )  # fmt: skip
-    if result.returncode != 0:
-        raise ZooError(f"evaluate.py failed on {workdir} (exit {result.returncode})")
+    timed.train_py(workdir, *_arguments(family, augment, size), f"--steps={steps}",
+                   f"--batch_size={FLAGS.batch_size}", "--sample_every=1000",
+                   "--checkpoint_every=500")  # fmt: skip
+    report = timed.score(workdir, FLAGS.seed)
     if size == min(int(s) for s in FLAGS.sizes):
         grids = ROOT / FLAGS.grids
         grids.mkdir(parents=True, exist_ok=True)
         last = sorted((workdir / "samples").glob("step_*.png"))[-1]
         shutil.copyfile(last, grids / f"{family}_{size}_{augment}.png")
-    return json.loads(report_path.read_text())
+    return report
 
 
 def _setting(row):

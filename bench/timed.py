@@ -61,3 +61,45 @@ def score(workdir, seed, evaluate_flags=(), report_name="metrics.json"):
     if result.returncode != 0:
         raise ZooError(f"evaluate.py failed on {workdir}: {result.stderr.strip()[-300:]}")
     return json.loads(report_path.read_text())
+
+
+def train_py(workdir, *args):
+    """Runs (or resumes) `train.py --workdir=workdir *args`; returns its train_summary.json.
+
+    Raises:
+        ZooError: train.py failed, in one line saying to rerun.
+    """
+    command = [sys.executable, str(ROOT / "train.py"), f"--workdir={workdir}", *args]
+    result = subprocess.run(command, cwd=ROOT)
+    if result.returncode != 0:
+        raise ZooError(f"train.py failed on {workdir} (exit {result.returncode}); rerun to resume")
+    return json.loads((pathlib.Path(workdir) / "train_summary.json").read_text())
+
+
+def probe_steps_per_second(workdir, seconds, batch_size, *args):
+    """Generator steps per second of `train.py *args` over a `seconds` run from scratch
+    (its timing windows after the first, which includes tracing): what turns a wall-clock
+    budget into steps, so the timed runs themselves need not have the machine alone.
+
+    Raises:
+        ZooError: a probe too short to finish one timed window.
+    """
+    shutil.rmtree(workdir, ignore_errors=True)
+    summary = train_py(
+        workdir, *args, f"--batch_size={batch_size}", f"--max_seconds={seconds}",
+        "--steps=100000000", "--log_every=20", "--sample_every=100000000",
+        "--checkpoint_every=100000000",
+    )  # fmt: skip
+    if summary["images_per_second"] is None:
+        raise ZooError(f"the probe in {workdir} finished no timed window; give it more seconds")
+    d_steps = json.loads((pathlib.Path(workdir) / "model_config.json").read_text()).get(
+        "d_steps", 1
+    )
+    return summary["images_per_second"] / (batch_size * d_steps)
+
+
+def model_kwargs_flag(model_kwargs):
+    """`--model_kwargs=` for train.py (bare strings, Python literals without spaces)."""
+    values = [f"{k}={v if isinstance(v, str) else repr(v).replace(' ', '')}"
+              for k, v in model_kwargs.items()]  # fmt: skip
+    return [f"--model_kwargs={','.join(values)}"] if values else []

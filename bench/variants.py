@@ -4,13 +4,18 @@
     python bench/variants.py --family=progan --variants=baseline,fused --minutes=10
 
 Each variant is the family with some constructor arguments changed (`VARIANTS`),
-trained from the same seed for the same wall-clock budget as `make bench-quality`
-runs it (`bench/timed.py`: a quiet machine, time is the budget), then scored by
-`evaluate.py`; StyleGAN2's runs are scored a second time with per-sample noise
-(`--noise_mode=random`, NVIDIA's protocol). One JSON row per finished variant in
-`<output>.json` (a rerun of a variant replaces its row) and a Markdown table.
+trained by train.py from the same seed for the same wall-clock budget: `--minutes`
+at the rate the variant measures in a `--probe_seconds` probe (the probes need a
+quiet machine; their rates are kept in `<output>_rates.json`, so a rerun does not
+probe again), turned into steps, so the runs resume exactly and keep their fair
+share on a busy machine. `evaluate.py` scores each; StyleGAN2's runs are scored a
+second time with per-sample noise (`--noise_mode=random`, NVIDIA's protocol). One
+JSON row per finished variant in `<output>.json` (a finished variant is skipped)
+and a Markdown table.
 """
 
+import json
+import math
 import pathlib
 import sys
 
@@ -26,6 +31,7 @@ from absl import flags  # noqa: E402
 from bench import rows as bench_rows  # noqa: E402
 from bench import timed  # noqa: E402
 from zoo.core.errors import ZooError  # noqa: E402
+from zoo.core.files import write_text_atomically  # noqa: E402
 
 # ProGAN as bench-quality trains it: 40k images per phase.
 _PROGAN = {"images_per_phase": 40_000}
@@ -57,24 +63,54 @@ VARIANTS = {
 flags.DEFINE_enum("family", "stylegan", list(VARIANTS), "The family whose variants run.")
 flags.DEFINE_list("variants", None, "Variants to run (default: all of the family's).")
 flags.DEFINE_float("minutes", 20.0, "Wall-clock training budget per variant.", lower_bound=0.1)
+flags.DEFINE_float("probe_seconds", 90.0, "Seconds of each throughput probe.", lower_bound=10)
 flags.DEFINE_integer("batch_size", 64, "Batch size.", lower_bound=1)
 flags.DEFINE_integer("seed", 0, "Seed of every run.")
 flags.DEFINE_string("output", None, "Markdown table; default bench/results/variants_<family>.md.")
 FLAGS = flags.FLAGS
 
 
-def run_variant(name, output_dir):
-    """Trains and scores one variant; returns its JSON row."""
-    family = FLAGS.family
+def run_variant(name, output_dir, steps_per_second):
+    """Trains (or resumes) one variant for the budget's steps and scores it; returns its row."""
+    family, model_kwargs = FLAGS.family, VARIANTS[FLAGS.family][name]
     workdir = output_dir / "variant_runs" / f"{family}_{name}"
-    row = timed.train_and_score(
-        family, workdir, FLAGS.minutes, FLAGS.batch_size, FLAGS.seed, VARIANTS[family][name]
-    )
-    row.update(variant=name, model_kwargs=VARIANTS[family][name])
+    steps = math.ceil(FLAGS.minutes * 60 * steps_per_second)
+    summary = timed.train_py(
+        workdir, *_arguments(name), f"--steps={steps}", "--sample_every=1000",
+        "--checkpoint_every=500",
+    )  # fmt: skip
+    report = timed.score(workdir, FLAGS.seed)
+    row = {
+        "variant": name, "model_kwargs": model_kwargs, "minutes": FLAGS.minutes,
+        "batch_size": FLAGS.batch_size, "seed": FLAGS.seed, "steps": steps,
+        "steps_per_second": steps_per_second, "samples": summary["samples"],
+        "metrics": report["metrics"], "real_floor": report["real_floor"],
+    }  # fmt: skip
     if family == "stylegan":
         report = timed.score(workdir, FLAGS.seed, ["--noise_mode=random"], "metrics_random.json")
         row["metrics_random_noise"] = report["metrics"]
     return row
+
+
+def _arguments(name):
+    return [f"--model={FLAGS.family}", f"--seed={FLAGS.seed}", f"--batch_size={FLAGS.batch_size}",
+            *timed.model_kwargs_flag(VARIANTS[FLAGS.family][name])]  # fmt: skip
+
+
+def _rate(name, output, rates):
+    """The variant's steps per second, probed once and kept in `<output>_rates.json`."""
+    key = f"{FLAGS.family}_{name}_batch{FLAGS.batch_size}"
+    if key not in rates:
+        rates[key] = timed.probe_steps_per_second(
+            output.parent / "variant_runs" / "probes" / key, FLAGS.probe_seconds,
+            FLAGS.batch_size, *_arguments(name),
+        )  # fmt: skip
+        write_text_atomically(_rates_path(output), json.dumps(rates, indent=1) + "\n")
+    return rates[key]
+
+
+def _rates_path(output):
+    return output.with_name(output.stem + "_rates.json")
 
 
 def table(rows):
@@ -88,7 +124,8 @@ def table(rows):
         arguments = ", ".join(f"{k}={v}" for k, v in row["model_kwargs"].items()) or "defaults"
         lines.append(
             f"| {row['variant']} | {arguments} | {row['steps']:,} | "
-            f"{row['images_per_second'] or 0:.0f} | {m['fid10k']:.2f} | {m['is10k']:.2f} | "
+            f"{row['steps_per_second'] * FLAGS.batch_size:.0f} | {m['fid10k']:.2f} | "
+            f"{m['is10k']:.2f} | "
             f"{m['kid10k']:.3f} | {'' if random is None else format(random['fid10k'], '.2f')} |"
         )
     if rows:
@@ -108,18 +145,25 @@ def main():
         raise ZooError(f"unknown {FLAGS.family} variants {unknown}; valid: {', '.join(known)}")
     output = FLAGS.output or f"bench/results/variants_{FLAGS.family}.md"
     output, rows = bench_rows.read_rows(output)
+    rates_path = _rates_path(output)
+    rates = json.loads(rates_path.read_text()) if rates_path.exists() else {}
     for name in names:
-        print(f"{FLAGS.family} {name}: training for {FLAGS.minutes:g} minutes", flush=True)
-        row = run_variant(name, output.parent)
         key = (name, FLAGS.minutes, FLAGS.batch_size, FLAGS.seed)
-        rows = [r for r in rows if (r["variant"], r["minutes"], r["batch_size"], r["seed"]) != key]
+        if any(_key(r) == key for r in rows):
+            print(f"{FLAGS.family} {name}: in the table already", flush=True)
+            continue
+        row = run_variant(name, output.parent, _rate(name, output, rates))
         rows.append(row)
         text = (
-            f"{FLAGS.family} variants, Fashion-MNIST 32x32, {FLAGS.minutes:g} minutes each, batch "
-            f"{FLAGS.batch_size}, seed {FLAGS.seed}; scored by `evaluate.py` (shipped classifier)"
-            f"\n\n{table(rows)}\n"
+            f"{FLAGS.family} variants, Fashion-MNIST 32x32, {FLAGS.minutes:g} minutes each at "
+            f"each variant's measured rate, batch {FLAGS.batch_size}, seed {FLAGS.seed}; scored "
+            f"by `evaluate.py` (shipped classifier)\n\n{table(rows)}\n"
         )
         print(bench_rows.write_rows(rows, output, text), flush=True)
+
+
+def _key(row):
+    return row["variant"], row["minutes"], row["batch_size"], row["seed"]
 
 
 if __name__ == "__main__":
