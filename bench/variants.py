@@ -8,7 +8,9 @@ trained by train.py from the same seed for the same wall-clock budget: `--minute
 at the rate the variant measures in a `--probe_seconds` probe (the probes need a
 quiet machine; their rates are kept in `<output>_rates.json`, so a rerun does not
 probe again), turned into steps, so the runs resume exactly and keep their fair
-share on a busy machine. `evaluate.py` scores each; StyleGAN2's runs are scored a
+share on a busy machine. ProGAN's rate changes with every stage it grows through,
+so its variants train for `--minutes` of wall-clock time (`bench/timed.py`), on a
+quiet machine. `evaluate.py` scores each; StyleGAN2's runs are scored a
 second time with per-sample noise (`--noise_mode=random`, NVIDIA's protocol). One
 JSON row per finished variant in `<output>.json` (a finished variant is skipped)
 and a Markdown table.
@@ -60,6 +62,9 @@ VARIANTS = {
     },
 }
 
+# Families whose rate changes as they grow: their variants train for wall-clock time.
+GROWING = ("progan",)
+
 flags.DEFINE_enum("family", "stylegan", list(VARIANTS), "The family whose variants run.")
 flags.DEFINE_list("variants", None, "Variants to run (default: all of the family's).")
 flags.DEFINE_float("minutes", 20.0, "Wall-clock training budget per variant.", lower_bound=0.1)
@@ -68,6 +73,21 @@ flags.DEFINE_integer("batch_size", 64, "Batch size.", lower_bound=1)
 flags.DEFINE_integer("seed", 0, "Seed of every run.")
 flags.DEFINE_string("output", None, "Markdown table; default bench/results/variants_<family>.md.")
 FLAGS = flags.FLAGS
+
+
+def run_timed_variant(name, output_dir):
+    """A growing family's variant: trained for `--minutes` of wall-clock time (a quiet
+    machine), since its rate changes with every stage and no short probe measures it."""
+    family = FLAGS.family
+    row = timed.train_and_score(
+        family, output_dir / "variant_runs" / f"{family}_{name}", FLAGS.minutes,
+        FLAGS.batch_size, FLAGS.seed, VARIANTS[family][name],
+    )  # fmt: skip
+    # The median window's rate; a run too short for a second window, its overall rate.
+    rate = row["images_per_second"] or row["steps"] * FLAGS.batch_size / row["train_seconds"]
+    row.update(variant=name, model_kwargs=VARIANTS[family][name],
+               steps_per_second=rate / FLAGS.batch_size)  # fmt: skip
+    return row
 
 
 def run_variant(name, output_dir, steps_per_second):
@@ -152,7 +172,10 @@ def main():
         if any(_key(r) == key for r in rows):
             print(f"{FLAGS.family} {name}: in the table already", flush=True)
             continue
-        row = run_variant(name, output.parent, _rate(name, output, rates))
+        if FLAGS.family in GROWING:
+            row = run_timed_variant(name, output.parent)
+        else:
+            row = run_variant(name, output.parent, _rate(name, output, rates))
         rows.append(row)
         text = (
             f"{FLAGS.family} variants, Fashion-MNIST 32x32, {FLAGS.minutes:g} minutes each at "

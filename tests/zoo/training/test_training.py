@@ -442,11 +442,13 @@ def test_out_of_memory_says_which_flag_to_lower_and_keeps_the_checkpoint(tmp_pat
         ("dcgan", {"amx_bf16"}, None, "bfloat16"),
         ("dcgan", {"avx512_bf16"}, None, "bfloat16"),
         ("dcgan", {"avx512f"}, None, None),
+        ("wgan_gp", {"amx_bf16"}, None, "bfloat16"),
         ("stylegan", {"amx_bf16"}, None, None),
         ("dcgan", {"amx_bf16"}, {"mixed_precision": None}, None),
         ("stylegan", set(), {"mixed_precision": "bfloat16"}, "bfloat16"),
     ],
-    ids=["amx", "avx512_bf16", "no_native", "family_not_measured", "resumed_float32",
+    ids=["amx", "avx512_bf16", "no_native", "wgan_gp_measured", "family_not_measured",
+         "resumed_float32",
          "resumed_bfloat16"],
 )  # fmt: skip
 def test_auto_precision_takes_bfloat16_only_where_measured_native_and_new(
