@@ -73,7 +73,7 @@ from absl import flags  # noqa: E402
 from zoo import drawing  # noqa: E402
 from zoo.commands import network  # noqa: E402
 from zoo.core.errors import ZooError  # noqa: E402
-from zoo.drawing import pictures, projection  # noqa: E402
+from zoo.drawing import pictures, projection, projection_files  # noqa: E402
 
 MODES = ("grid", "attention", "interpolate", "style_mix", "truncation", "attribute")
 # The flags each mode reads, beyond the model's source and --output; any
@@ -328,7 +328,7 @@ def _interpolation_from_latent(model):
             f"--from_latent starts the walk at the saved latent: pass the end as one seed, "
             f"--seeds=7; got {len(seeds)}"
         )
-    saved = projection.load_latent(FLAGS.from_latent)
+    saved = projection_files.load_latent(FLAGS.from_latent)
     label = _label()
     result = projection.interpolation_from_latent(
         model, saved.latent, seeds[0], steps=FLAGS.frames,

@@ -51,7 +51,7 @@ from zoo import drawing  # noqa: E402
 from zoo.commands import network  # noqa: E402
 from zoo.core import files  # noqa: E402
 from zoo.core.errors import ZooError  # noqa: E402
-from zoo.drawing import pictures, projection  # noqa: E402
+from zoo.drawing import pictures, projection, projection_files  # noqa: E402
 
 # Milliseconds per frame of the --save_video animation.
 FRAME_MS = 200
@@ -141,12 +141,12 @@ def _class_flag():
 def _targets(model, loaded, decoded):
     """`(targets, sources, split labels)`: the images, where each came from, and the
     split's labels (`None` without `--target_split`)."""
-    images = [projection.fit_target(pixels, model.image_shape) for pixels in decoded]
+    images = [projection_files.fit_target(pixels, model.image_shape) for pixels in decoded]
     sources = list(FLAGS.target or [])
     split_labels = None
     if FLAGS.target_split is not None:
         dataset = FLAGS.dataset or loaded.dataset or "fashion_mnist"
-        split_images, split_labels = projection.split_targets(
+        split_images, split_labels = projection_files.split_targets(
             dataset, FLAGS.target_split, FLAGS.target_count, model.image_shape,
             FLAGS.data_dir or loaded.data_dir,
         )  # fmt: skip
@@ -170,7 +170,7 @@ def _labels(model, split_labels):
 def main():
     _check_flags()
     # Decoded before the model loads: a bad file fails at once.
-    decoded = [projection.read_image_file(path) for path in FLAGS.target or []]
+    decoded = [projection_files.read_image_file(path) for path in FLAGS.target or []]
     loaded = network.load()
     model = loaded.model
     name = type(model).__name__
@@ -212,7 +212,9 @@ def _write(outdir, targets, sources, results, source):
             pictures.write_gif(
                 outdir / f"proj{stem}_steps.gif", pictures.animation_frames(snapshots), FRAME_MS
             )
-        projection.save_latent(outdir / f"proj{stem}_latent.npy", result, target=origin, **settings)
+        projection_files.save_latent(
+            outdir / f"proj{stem}_latent.npy", result, target=origin, **settings
+        )
     projected = pictures.to_images(np.stack([result.image for result in results]))
     pairs = np.stack([pictures.to_images(targets), projected], axis=1)  # (N, 2, H, W, C)
     rows = math.ceil(len(results) / PAIRS_PER_ROW)

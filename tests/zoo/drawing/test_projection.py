@@ -12,7 +12,7 @@ import models
 from tests.helpers import TinyConditionalGAN
 from zoo.core import latents
 from zoo.core.errors import ZooError
-from zoo.drawing import pictures, projection
+from zoo.drawing import pictures, projection, projection_files
 
 SIDE = 16
 LATENT_DIM = 8
@@ -201,8 +201,8 @@ def test_fit_target_brings_an_image_to_the_models_channels_and_side():
     rgb = np.zeros((20, 40, 3), np.uint8)
     rgb[..., 0] = 255  # pure red: luma 0.299 * 255 = 76
 
-    gray = projection.fit_target(rgb, (SIDE, SIDE, 1))
-    color = projection.fit_target(np.full((8, 8, 1), 255, np.uint8), (SIDE, SIDE, 3))
+    gray = projection_files.fit_target(rgb, (SIDE, SIDE, 1))
+    color = projection_files.fit_target(np.full((8, 8, 1), 255, np.uint8), (SIDE, SIDE, 3))
 
     assert gray.shape == (SIDE, SIDE, 1) and gray.dtype == np.float32
     np.testing.assert_allclose(gray, 76 / 127.5 - 1.0, atol=1e-6)
@@ -215,11 +215,11 @@ def test_read_image_file_keeps_gray_files_gray_and_refuses_bad_files(tmp_path):
     Image.fromarray(np.full((5, 6, 4), 9, np.uint8)).save(tmp_path / "rgba.png")
     (tmp_path / "broken.png").write_text("not a picture")
 
-    assert projection.read_image_file(tmp_path / "gray.png").shape == (5, 6, 1)
-    assert projection.read_image_file(tmp_path / "rgba.png").shape == (5, 6, 3)
+    assert projection_files.read_image_file(tmp_path / "gray.png").shape == (5, 6, 1)
+    assert projection_files.read_image_file(tmp_path / "rgba.png").shape == (5, 6, 3)
     for name in ("broken.png", "absent.png"):
         with pytest.raises(ZooError, match=name):
-            projection.read_image_file(tmp_path / name)
+            projection_files.read_image_file(tmp_path / name)
 
 
 def test_a_saved_latent_loads_with_its_label_and_space(tmp_path):
@@ -230,8 +230,8 @@ def test_a_saved_latent_loads_with_its_label_and_space(tmp_path):
     )  # fmt: skip
     path = tmp_path / "proj00_latent.npy"
 
-    projection.save_latent(path, found, target="shirt.png")
-    saved = projection.load_latent(path)
+    projection_files.save_latent(path, found, target="shirt.png")
+    saved = projection_files.load_latent(path)
     record = json.loads((tmp_path / "proj00_latent.json").read_text())
 
     np.testing.assert_array_equal(saved.latent, found.latent)
@@ -239,7 +239,7 @@ def test_a_saved_latent_loads_with_its_label_and_space(tmp_path):
     assert record["target"] == "shirt.png" and record["pixel_distance"] == 0.5
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
     with pytest.raises(ZooError, match="absent.npy"):
-        projection.load_latent(tmp_path / "absent.npy")
+        projection_files.load_latent(tmp_path / "absent.npy")
 
 
 def test_interpolation_from_latent_starts_at_its_sample_and_ends_at_the_seeds(dcgan):
