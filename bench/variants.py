@@ -50,12 +50,14 @@ VARIANTS = {
     },
     "progan": {
         "baseline": _PROGAN,
-        "fused": {**_PROGAN, "fused_upsampling": True},
+        "fused_upsampling": {**_PROGAN, "fused_upsampling": True},
+        "fused": {**_PROGAN, "fused_upsampling": True, "fused_downsampling": True},
         "every_step_penalty": {**_PROGAN, "penalty_every": 1},
         "restarted_optimizers": {**_PROGAN, "restart_optimizers": True},
-        "fused_restarted_wider": {
+        "official_wider": {
             **_PROGAN,
             "fused_upsampling": True,
+            "fused_downsampling": True,
             "restart_optimizers": True,
             "filter_base": 256,
         },  # fmt: skip

@@ -254,10 +254,16 @@ class ProgressiveDiscriminator(keras.Model):
         max_filters: most feature maps of a block.
         filter_base: as in `ProgressiveGenerator`.
         group_size: minibatch standard deviation group (Section 3).
+        fused_downsampling: each block's second convolution and its average
+            pooling run as one stride-2 convolution, the activation after the
+            pooling (`_run_down_block`): the official code's order, another
+            function than pooling the activations. Defaults to `False`.
     """
 
-    def __init__(self, image_shape, max_filters, filter_base, group_size, **kwargs):
+    def __init__(self, image_shape, max_filters, filter_base, group_size,
+                 fused_downsampling=False, **kwargs):  # fmt: skip
         super().__init__(**kwargs)
+        self.fused_downsampling = bool(fused_downsampling)
         self.image_shape = tuple(int(d) for d in image_shape)
         self.max_filters, self.filter_base = int(max_filters), int(filter_base)
         self.group_size = int(group_size)
@@ -284,11 +290,11 @@ class ProgressiveDiscriminator(keras.Model):
         stage = self.num_stages - 1 if stage is None else stage
         x = self.from_rgb[stage](images)
         if stage > 0:
-            x = self.blocks[stage](x, training=training)
+            x = self._down_block(stage, x, training)
             if alpha is not None:
                 x = lerp(self.from_rgb[stage - 1](self.downsample(images)), x, alpha)
         for s in range(stage - 1, 0, -1):
-            x = self.blocks[s](x, training=training)
+            x = self._down_block(s, x, training)
         return self.blocks[0](x, training=training)  # (B, 1)
 
     def get_config(self):
@@ -298,7 +304,13 @@ class ProgressiveDiscriminator(keras.Model):
             "max_filters": self.max_filters,
             "filter_base": self.filter_base,
             "group_size": self.group_size,
+            "fused_downsampling": self.fused_downsampling,
         }
+
+    def _down_block(self, stage, x, training):
+        if self.fused_downsampling:
+            return _run_down_block(self.blocks[stage], x)
+        return self.blocks[stage](x, training=training)
 
 
 def _name_in_checkpoints(network, layers):
@@ -358,6 +370,13 @@ def _down_block(width, next_width, name):
         ],
         name=name,
     )
+
+
+def _run_down_block(block, x):
+    """`_down_block`'s layers with its second convolution and the pooling fused
+    (`EqualizedConv2D.call_downsampled`); the block keeps its layers and weights."""
+    first, second, _downsample = block.layers
+    return second.call_downsampled(first(x))
 
 
 def _last_discriminator_block(width, group_size):
@@ -424,6 +443,9 @@ class ProGAN(GAN):
         fused_upsampling: the generator doubles and convolves in one
             transposed convolution, as the official code (`ProgressiveGenerator`).
             Defaults to `False`.
+        fused_downsampling: the discriminator convolves and halves in one
+            strided convolution, activating after the pooling, as the official
+            code (`ProgressiveDiscriminator`). Defaults to `False`.
         restart_optimizers: both Adams start afresh (moments and bias
             correction) at the beginning of every phase, as the official code
             resets them at each new level of detail
@@ -446,6 +468,7 @@ class ProGAN(GAN):
         "drift_weight": arguments.non_negative_float,
         "group_size": arguments.positive_int,
         "fused_upsampling": arguments.boolean,
+        "fused_downsampling": arguments.boolean,
         "restart_optimizers": arguments.boolean,
     }
     metric_names = GAN.metric_names + ("stage", "alpha")
@@ -465,6 +488,7 @@ class ProGAN(GAN):
         ema_decay=0.999,
         penalty_every=4,
         fused_upsampling=False,
+        fused_downsampling=False,
         restart_optimizers=False,
         **kwargs,
     ):
@@ -482,7 +506,7 @@ class ProGAN(GAN):
             ProgressiveGenerator(latent_dim, image_shape, max_filters, filter_base,
                                  fused_upsampling, name="generator"),
             ProgressiveDiscriminator(image_shape, max_filters, filter_base, group_size,
-                                     name="discriminator"),
+                                     fused_downsampling, name="discriminator"),
             latent_dim=latent_dim, loss=loss, gp_weight=gp_weight, ema_decay=ema_decay,
             penalty_every=penalty_every, **kwargs,
         )  # fmt: skip
@@ -494,6 +518,7 @@ class ProGAN(GAN):
         self.drift_weight = float(drift_weight)
         self.group_size = int(group_size)
         self.fused_upsampling = bool(fused_upsampling)
+        self.fused_downsampling = bool(fused_downsampling)
         self.restart_optimizers = bool(restart_optimizers)
         self.num_stages = num_stages
         self._growth = _Growth()
@@ -506,6 +531,7 @@ class ProGAN(GAN):
             "filter_base": self.filter_base,
             "images_per_phase": self.images_per_phase,
             "fused_upsampling": self.fused_upsampling,
+            "fused_downsampling": self.fused_downsampling,
             "restart_optimizers": self.restart_optimizers,
             "stage_batch_sizes": self.stage_batch_sizes,
             "drift_weight": self.drift_weight,

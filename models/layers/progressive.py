@@ -198,21 +198,47 @@ class EqualizedConv2D(keras.layers.Layer):
         over the four 4x4 windows that start at (0, 0), (0, 1), (1, 0) and (1, 1);
         a transposed convolution applies it flipped.
         """
-        if self.kernel_size != (3, 3) or self.strides != (1, 1) or self.padding != "same":
-            raise ZooError("call_upsampled needs a 3x3 convolution of stride 1, 'same' padding")
-        # Called outside `__call__`, so no autocasting: the variables take the inputs' type.
+        self._check_fusable("call_upsampled")
         dtype = inputs.dtype
-        padded = ops.pad(
-            ops.cast(self.kernel, dtype) * self.scale, [[1, 1], [1, 1], [0, 0], [0, 0]]
-        )
-        summed = padded[1:, 1:] + padded[:-1, 1:] + padded[1:, :-1] + padded[:-1, :-1]
-        kernel = ops.transpose(summed[::-1, ::-1], (0, 1, 3, 2))  # (4, 4, out, in)
+        # A transposed convolution applies its kernel flipped.
+        kernel = ops.transpose(
+            self._summed_kernel(dtype)[::-1, ::-1], (0, 1, 3, 2)
+        )  # (4, 4, out, in)
         outputs = ops.conv_transpose(
             inputs, kernel, strides=2, padding="same", data_format="channels_last"
         )
         if self.bias is not None:
             outputs = outputs + ops.cast(self.bias, dtype) * self.lr_multiplier
         return self.activation(outputs)
+
+    def call_downsampled(self, inputs):
+        """This layer's convolution followed by 2x2 average pooling, in one convolution
+        of stride 2 (a quarter of the multiply-adds), with the bias and activation after
+        the pooling: ProGAN's official fused downsampling. Pooling before the activation
+        makes it another function than `Downsample2D(self(inputs))`, whose activation
+        comes first.
+
+        The average of the 2x2 outputs reads the input through the 3x3 kernel padded to
+        5x5 and summed over its four 4x4 windows, divided by 4.
+        """
+        self._check_fusable("call_downsampled")
+        dtype = inputs.dtype
+        kernel = self._summed_kernel(dtype) * 0.25
+        outputs = ops.conv(inputs, kernel, strides=2, padding="same", data_format="channels_last")
+        if self.bias is not None:
+            outputs = outputs + ops.cast(self.bias, dtype) * self.lr_multiplier
+        return self.activation(outputs)
+
+    def _summed_kernel(self, dtype):
+        """The 3x3 kernel (scaled) padded to 5x5 and summed over its four 4x4 windows."""
+        # Called outside `__call__`, so no autocasting: the variables take the inputs' type.
+        kernel = ops.cast(self.kernel, dtype) * self.scale
+        padded = ops.pad(kernel, [[1, 1], [1, 1], [0, 0], [0, 0]])
+        return padded[1:, 1:] + padded[:-1, 1:] + padded[1:, :-1] + padded[:-1, :-1]
+
+    def _check_fusable(self, method):
+        if self.kernel_size != (3, 3) or self.strides != (1, 1) or self.padding != "same":
+            raise ZooError(f"{method} needs a 3x3 convolution of stride 1, 'same' padding")
 
     def get_config(self):
         return {

@@ -296,3 +296,19 @@ def test_layer_in_functional_model_survives_keras_save_and_load(make_layer, tmp_
     assert type(loaded_layer) is type(layer)
     assert loaded_layer.get_config() == layer.get_config()
     np.testing.assert_array_equal(loaded(samples), model(samples))
+
+
+def test_fused_resampling_of_an_equalized_conv_is_the_unfused_function():
+    x = np.random.default_rng(0).standard_normal((2, 6, 6, 3)).astype("float32")
+    conv = layers.EqualizedConv2D(4, 3)
+    conv.build(x.shape)
+    conv.bias.assign(np.arange(4, dtype="float32"))
+
+    np.testing.assert_allclose(
+        conv.call_upsampled(x), conv(layers.Upsample2D()(x)), rtol=1e-5, atol=1e-5
+    )
+    np.testing.assert_allclose(
+        conv.call_downsampled(x), layers.Downsample2D()(conv(x)), rtol=1e-5, atol=1e-5
+    )
+    with pytest.raises(ZooError, match="needs a 3x3 convolution of stride 1"):
+        layers.EqualizedConv2D(4, 1).call_upsampled(x)

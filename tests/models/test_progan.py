@@ -254,3 +254,24 @@ def test_fused_upsampling_is_the_same_generator_to_float_rounding(precision, tol
         difference = np.abs(images[0] - images[1])
         assert (difference.max() if precision is None else difference.mean()) < tolerance, stage
     assert fused.get_config()["fused_upsampling"] and fused.ema_generator.fused_upsampling
+
+
+def test_fused_downsampling_scores_every_stage_with_the_same_weights():
+    plain, fused = tiny_progan(seed=0), tiny_progan(seed=0, fused_downsampling=True)
+    fused.set_weights(plain.get_weights())
+    rng = np.random.default_rng(0)
+
+    for stage in range(plain.discriminator.num_stages):
+        side = progan.resolution_of(stage)
+        images = rng.uniform(-1, 1, (4, side, side, 1)).astype("float32")
+        scores = np.asarray(fused.discriminator(images, stage=stage, alpha=0.5))
+        assert scores.shape == (4, 1) and np.isfinite(scores).all()
+        if stage > 0:  # the activation now follows the pooling: another function
+            assert not np.allclose(scores, plain.discriminator(images, stage=stage, alpha=0.5))
+    assert fused.get_config()["fused_downsampling"]
+    assert fused.discriminator.get_config()["fused_downsampling"]
+
+
+def test_progan_harness_passes_with_the_official_codes_options():
+    options = {"fused_upsampling": True, "fused_downsampling": True, "restart_optimizers": True}
+    run_gan_test(ProGAN, {**TINY, **options}, (16, 16, 1))
