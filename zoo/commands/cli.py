@@ -261,3 +261,22 @@ def _split_top_level(text):
         else:
             current += char
     return [item for item in items + [current] if item.strip()]
+
+
+def parse_class(text):
+    """A `--class` value as a class index: digits as they are (the model checks the
+    range), else a Fashion-MNIST name; `None` stays `None`.
+
+    Raises:
+        ZooError: an unknown name, in one line naming the flag.
+    """
+    if text is None:
+        return None
+    if text.strip().isdigit():
+        return int(text)
+    from zoo import drawing  # Only a name needs the class list.
+
+    try:
+        return drawing.class_index(text)
+    except ZooError as e:
+        raise ZooError(f"--class={e}") from None

@@ -242,17 +242,7 @@ def _class_flag(name):
 
 
 def _label():
-    """`--class` as an index: digits as they are (the model checks its range), else a
-    Fashion-MNIST name."""
-    text = FLAGS["class"].value
-    if text is None:
-        return None
-    if text.strip().isdigit():
-        return int(text)
-    try:
-        return drawing.class_index(text)
-    except ZooError as e:
-        raise ZooError(f"--class={e}") from None
+    return cli.parse_class(FLAGS["class"].value)
 
 
 # Drawing arguments that come straight from a flag: their errors name the flag.

@@ -47,7 +47,6 @@ import pathlib  # noqa: E402
 import numpy as np  # noqa: E402
 from absl import flags  # noqa: E402
 
-from zoo import drawing  # noqa: E402
 from zoo.commands import network  # noqa: E402
 from zoo.core import files  # noqa: E402
 from zoo.core.errors import ZooError  # noqa: E402
@@ -125,17 +124,7 @@ def _check_flags():
 
 
 def _class_flag():
-    """`--class` as an index: digits as they are (the model checks its range), else a
-    Fashion-MNIST name."""
-    text = FLAGS["class"].value
-    if text is None:
-        return None
-    if text.strip().isdigit():
-        return int(text)
-    try:
-        return drawing.class_index(text)
-    except ZooError as e:
-        raise ZooError(f"--class={e}") from None
+    return cli.parse_class(FLAGS["class"].value)
 
 
 def _targets(model, loaded, decoded):
