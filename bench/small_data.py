@@ -139,6 +139,21 @@ def write_results(rows, output):
     return bench_rows.write_rows(rows, output, text)
 
 
+def measured_rates(output):
+    """Steps per second of every (family, augmentation) pair in the grid, probing the
+    ones not measured before: all probes come first, so the runs after them may share
+    the machine."""
+    rates_path = output.parent / "small_data_rates.json"
+    rates = json.loads(rates_path.read_text()) if rates_path.exists() else {}
+    for family in FLAGS.families:
+        for augment in FLAGS.augments:
+            key = f"{family}_{augment}_batch{FLAGS.batch_size}"
+            if key not in rates:
+                rates[key] = probe(family, augment, output.parent / "small_data_runs")
+                write_text_atomically(rates_path, json.dumps(rates, indent=1) + "\n")
+    return rates
+
+
 def main():
     bench_rows.check_families(FLAGS.families, FAMILIES)
     unknown = sorted(set(FLAGS.augments) - set(AUGMENTS))
@@ -146,15 +161,11 @@ def main():
         raise ZooError(f"unknown augments {unknown}; valid: {', '.join(AUGMENTS)}")
     output, rows = bench_rows.read_rows(FLAGS.output)
     runs_dir = output.parent / "small_data_runs"
-    rates_path = output.parent / "small_data_rates.json"
-    rates = json.loads(rates_path.read_text()) if rates_path.exists() else {}
+    rates = measured_rates(output)
     for family in FLAGS.families:
         for augment in FLAGS.augments:
-            key = f"{family}_{augment}_batch{FLAGS.batch_size}"
-            if key not in rates:
-                rates[key] = probe(family, augment, runs_dir)
-                write_text_atomically(rates_path, json.dumps(rates, indent=1) + "\n")
-            steps = math.ceil(FLAGS.minutes * 60 * rates[key])
+            rate = rates[f"{family}_{augment}_batch{FLAGS.batch_size}"]
+            steps = math.ceil(FLAGS.minutes * 60 * rate)
             for size in (int(s) for s in FLAGS.sizes):
                 setting = (family, size, augment, FLAGS.seed, steps)
                 if any(_setting(r) == setting for r in rows):
@@ -162,7 +173,7 @@ def main():
                     continue
                 report = run(family, augment, size, steps, runs_dir)
                 row = {"family": family, "size": size, "augment": augment, "steps": steps,
-                       "minutes": FLAGS.minutes, "steps_per_second": rates[key],
+                       "minutes": FLAGS.minutes, "steps_per_second": rate,
                        "seed": FLAGS.seed, "metrics": report["metrics"],
                        "real_floor": report["real_floor"]}  # fmt: skip
                 same = (family, size, augment, FLAGS.seed)
