@@ -21,7 +21,6 @@ hundred thousand, and 100k (their value for fine-tuning) lets `p` reach the
 strength the data needs within the run.
 """
 
-import json
 import math
 import pathlib
 import shutil
@@ -39,7 +38,6 @@ from absl import flags  # noqa: E402
 from bench import rows as bench_rows  # noqa: E402
 from bench import timed  # noqa: E402
 from zoo.core.errors import ZooError  # noqa: E402
-from zoo.core.files import write_text_atomically  # noqa: E402
 
 FAMILIES = ("dcgan", "sagan", "stylegan")
 AUGMENTS = ("none", "diffaugment", "ada")
@@ -74,14 +72,6 @@ def augment_spec(augment):
 def _arguments(family, augment, size):
     return [f"--model={family}", f"--train_images={size}", f"--augment={augment_spec(augment)}",
             f"--seed={FLAGS.seed}"]  # fmt: skip
-
-
-def probe(family, augment, runs_dir):
-    """Steps per second of `family` with `augment` (`timed.probe_steps_per_second`)."""
-    return timed.probe_steps_per_second(
-        runs_dir / "probes" / f"{family}_{augment}", FLAGS.probe_seconds, FLAGS.batch_size,
-        *_arguments(family, augment, min(int(s) for s in FLAGS.sizes)),
-    )  # fmt: skip
 
 
 def run(family, augment, size, steps, runs_dir):
@@ -140,18 +130,24 @@ def write_results(rows, output):
 
 
 def measured_rates(output):
-    """Steps per second of every (family, augmentation) pair in the grid, probing the
-    ones not measured before: all probes come first, so the runs after them may share
-    the machine."""
-    rates_path = output.parent / "small_data_rates.json"
-    rates = json.loads(rates_path.read_text()) if rates_path.exists() else {}
-    for family in FLAGS.families:
-        for augment in FLAGS.augments:
-            key = f"{family}_{augment}_batch{FLAGS.batch_size}"
-            if key not in rates:
-                rates[key] = probe(family, augment, output.parent / "small_data_runs")
-                write_text_atomically(rates_path, json.dumps(rates, indent=1) + "\n")
-    return rates
+    """Steps per second of every (family, augmentation) pair of the grid, all probed
+    before the first run (`timed.probed_rates`), so the runs may share the machine."""
+    smallest = min(int(s) for s in FLAGS.sizes)
+    probes = {
+        _rate_key(family, augment): (
+            output.parent / "small_data_runs" / "probes" / f"{family}_{augment}",
+            _arguments(family, augment, smallest),
+        )
+        for family in FLAGS.families
+        for augment in FLAGS.augments
+    }
+    return timed.probed_rates(
+        output.parent / "small_data_rates.json", probes, FLAGS.probe_seconds, FLAGS.batch_size
+    )
+
+
+def _rate_key(family, augment):
+    return f"{family}_{augment}_batch{FLAGS.batch_size}"
 
 
 def main():
@@ -164,7 +160,7 @@ def main():
     rates = measured_rates(output)
     for family in FLAGS.families:
         for augment in FLAGS.augments:
-            rate = rates[f"{family}_{augment}_batch{FLAGS.batch_size}"]
+            rate = rates[_rate_key(family, augment)]
             steps = math.ceil(FLAGS.minutes * 60 * rate)
             for size in (int(s) for s in FLAGS.sizes):
                 setting = (family, size, augment, FLAGS.seed, steps)

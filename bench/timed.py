@@ -13,6 +13,7 @@ import time
 
 from zoo import training
 from zoo.core.errors import ZooError
+from zoo.core.files import write_text_atomically
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 METRICS = "fid10k,is10k,kid10k"
@@ -96,6 +97,20 @@ def probe_steps_per_second(workdir, seconds, batch_size, *args):
         "d_steps", 1
     )
     return summary["images_per_second"] / (batch_size * d_steps)
+
+
+def probed_rates(rates_path, probes, seconds, batch_size):
+    """Steps per second of each `{key: (workdir, train.py arguments)}` in `probes`: read
+    from the JSON at `rates_path`, probing (and adding there) the ones not measured yet.
+    Benchmarks call it for their whole grid before the first run, so only the probes
+    need a quiet machine and a rerun does not probe again."""
+    rates_path = pathlib.Path(rates_path)
+    rates = json.loads(rates_path.read_text()) if rates_path.exists() else {}
+    for key, (workdir, args) in probes.items():
+        if key not in rates:
+            rates[key] = probe_steps_per_second(workdir, seconds, batch_size, *args)
+            write_text_atomically(rates_path, json.dumps(rates, indent=1) + "\n")
+    return rates
 
 
 def model_kwargs_flag(model_kwargs):

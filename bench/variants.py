@@ -16,7 +16,6 @@ JSON row per finished variant in `<output>.json` (a finished variant is skipped)
 and a Markdown table.
 """
 
-import json
 import math
 import pathlib
 import sys
@@ -33,7 +32,6 @@ from absl import flags  # noqa: E402
 from bench import rows as bench_rows  # noqa: E402
 from bench import timed  # noqa: E402
 from zoo.core.errors import ZooError  # noqa: E402
-from zoo.core.files import write_text_atomically  # noqa: E402
 
 # ProGAN as bench-quality trains it: 40k images per phase.
 _PROGAN = {"images_per_phase": 40_000}
@@ -119,20 +117,23 @@ def _arguments(name):
             *timed.model_kwargs_flag(VARIANTS[FLAGS.family][name])]  # fmt: skip
 
 
-def _rate(name, output, rates):
-    """The variant's steps per second, probed once and kept in `<output>_rates.json`."""
-    key = f"{FLAGS.family}_{name}_batch{FLAGS.batch_size}"
-    if key not in rates:
-        rates[key] = timed.probe_steps_per_second(
-            output.parent / "variant_runs" / "probes" / key, FLAGS.probe_seconds,
-            FLAGS.batch_size, *_arguments(name),
-        )  # fmt: skip
-        write_text_atomically(_rates_path(output), json.dumps(rates, indent=1) + "\n")
-    return rates[key]
+def measured_rates(names, output):
+    """Steps per second of each variant in `names`, all probed before the first run
+    (`timed.probed_rates`, kept in `<output>_rates.json`), so the runs may share the
+    machine."""
+    probes = {
+        _rate_key(name): (output.parent / "variant_runs" / "probes" / _rate_key(name),
+                          _arguments(name))
+        for name in names
+    }  # fmt: skip
+    return timed.probed_rates(
+        output.with_name(output.stem + "_rates.json"), probes, FLAGS.probe_seconds,
+        FLAGS.batch_size,
+    )  # fmt: skip
 
 
-def _rates_path(output):
-    return output.with_name(output.stem + "_rates.json")
+def _rate_key(name):
+    return f"{FLAGS.family}_{name}_batch{FLAGS.batch_size}"
 
 
 def table(rows):
@@ -167,17 +168,16 @@ def main():
         raise ZooError(f"unknown {FLAGS.family} variants {unknown}; valid: {', '.join(known)}")
     output = FLAGS.output or f"bench/results/variants_{FLAGS.family}.md"
     output, rows = bench_rows.read_rows(output)
-    rates_path = _rates_path(output)
-    rates = json.loads(rates_path.read_text()) if rates_path.exists() else {}
+    pending = [n for n in names if not any(_key(r) == _key_of(n) for r in rows)]
+    rates = {} if FLAGS.family in GROWING else measured_rates(pending, output)
     for name in names:
-        key = (name, FLAGS.minutes, FLAGS.batch_size, FLAGS.seed)
-        if any(_key(r) == key for r in rows):
+        if any(_key(r) == _key_of(name) for r in rows):
             print(f"{FLAGS.family} {name}: in the table already", flush=True)
             continue
         if FLAGS.family in GROWING:
             row = run_timed_variant(name, output.parent)
         else:
-            row = run_variant(name, output.parent, _rate(name, output, rates))
+            row = run_variant(name, output.parent, rates[_rate_key(name)])
         rows.append(row)
         text = (
             f"{FLAGS.family} variants, Fashion-MNIST 32x32, {FLAGS.minutes:g} minutes each at "
@@ -189,6 +189,10 @@ def main():
 
 def _key(row):
     return row["variant"], row["minutes"], row["batch_size"], row["seed"]
+
+
+def _key_of(name):
+    return name, FLAGS.minutes, FLAGS.batch_size, FLAGS.seed
 
 
 if __name__ == "__main__":
