@@ -179,15 +179,23 @@ def interpolation(model, start_seed, end_seed, *, steps=8, label=None, truncatio
     z = seed_latents([start_seed, end_seed], model.latent_dim)
     labels_for(model, 1, label)  # refuses a bad label
     if model.capabilities.styles is not None:
-        # A straight line in w: (1 - t) w_a + t w_b is w_a at t = 0 and w_b at
-        # t = 1 exactly, so the ends are the two seeds' samples.
         ws = model.styles(z)
+        return latent_walk(model, ws[0:1], ws[1:2], steps, label, truncation_psi, truncation_cutoff)
+    return latent_walk(model, z[0], z[1], steps, label, truncation_psi, truncation_cutoff)
+
+
+def latent_walk(model, start, end, steps, label, truncation_psi, truncation_cutoff):
+    """The strip (and GIF frames) of `steps` images from latent `start` to `end`: for
+    style-based families per-layer ws `(1, num_ws, w_dim)` joined by a straight line,
+    (1 - t) w_a + t w_b, which is w_a at t = 0 and w_b at t = 1 exactly; for the others
+    z's `(latent_dim,)` joined by the slerp, every step with `label` if conditional."""
+    if model.capabilities.styles is not None:
         t = tf.constant(np.linspace(0.0, 1.0, steps, dtype=np.float32)[:, None, None])
-        walk = truncate(model, (1.0 - t) * ws[0:1] + t * ws[1:2], truncation_psi, truncation_cutoff)
+        walk = truncate(model, (1.0 - t) * start + t * end, truncation_psi, truncation_cutoff)
         images = synthesize(model, walk)
     else:
         model.capabilities.sampling_options(type(model).__name__, truncation_psi, truncation_cutoff)
-        images = interpolate(model, z[0], z[1], steps, (label or 0) if model.conditional else None)
+        images = interpolate(model, start, end, steps, (label or 0) if model.conditional else None)
     images = pictures.to_images(images)
     return Drawing(pictures.image_strip(images), pictures.animation_frames(images))
 

@@ -62,7 +62,7 @@ import tensorflow as tf
 
 from zoo.core import latents
 from zoo.core.errors import ZooError
-from zoo.drawing import drawings, pictures
+from zoo.drawing import drawings
 
 # z whose mapping gives the style space's mean and spread (stylegan2-ada's w_avg_samples).
 NUM_STATISTICS_SAMPLES = 10_000
@@ -567,18 +567,12 @@ def interpolation_from_latent(model, latent, end_seed, *, steps=8, label=None, s
                 f"has shape {latent.shape}"
             )
         start = np.broadcast_to(latent, (num_ws, w_dim))[None]  # (1, num_ws, w_dim)
-        t = np.linspace(0.0, 1.0, steps, dtype=np.float32)[:, None, None]
-        walk = (1.0 - t) * start + t * np.asarray(model.styles(z_end))
-        walk = drawings.truncate(model, tf.constant(walk), truncation_psi, truncation_cutoff)
-        images = drawings.synthesize(model, walk)
+        end = model.styles(z_end)
     else:
         model.capabilities.sampling_options(name, truncation_psi, truncation_cutoff)
         if latent.shape != (model.latent_dim,):
             raise ZooError(
                 f"{name} walks from z ({model.latent_dim},); the latent has shape {latent.shape}"
             )
-        images = drawings.interpolate(
-            model, latent, z_end[0], steps, (label or 0) if model.conditional else None
-        )
-    images = pictures.to_images(images)
-    return drawings.Drawing(pictures.image_strip(images), pictures.animation_frames(images))
+        start, end = latent, z_end[0]
+    return drawings.latent_walk(model, start, end, steps, label, truncation_psi, truncation_cutoff)
