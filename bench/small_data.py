@@ -21,6 +21,7 @@ hundred thousand, and 100k (their value for fine-tuning) lets `p` reach the
 strength the data needs within the run.
 """
 
+import itertools
 import math
 import pathlib
 import shutil
@@ -85,8 +86,42 @@ def run(family, augment, size, steps, runs_dir):
         grids = ROOT / FLAGS.grids
         grids.mkdir(parents=True, exist_ok=True)
         last = sorted((workdir / "samples").glob("step_*.png"))[-1]
-        shutil.copyfile(last, grids / f"{family}_{size}_{augment}.png")
+        shutil.copyfile(last, grids / grid_name(family, size, augment))
     return report
+
+
+def grid_name(family, size, augment):
+    return f"{family}_{size}_{augment}.png"
+
+
+def grids_figure(rows, grids, output):
+    """One picture of the smallest size's sample grids: a row per family, a column per
+    augmentation, each titled with its fid10k (the README's view of the table)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.image
+    import matplotlib.pyplot as plt
+
+    size = min(r["size"] for r in rows)
+    shown = {(r["family"], r["augment"]): r for r in rows if r["size"] == size}
+    families = [f for f in FAMILIES if any(f == family for family, _ in shown)]
+    augments = [a for a in AUGMENTS if any(a == augment for _, augment in shown)]
+    figure, axes = plt.subplots(len(families), len(augments), squeeze=False,
+                                figsize=(2.6 * len(augments), 2.8 * len(families)))  # fmt: skip
+    for (i, family), (j, augment) in itertools.product(enumerate(families), enumerate(augments)):
+        cell, row = axes[i][j], shown.get((family, augment))
+        cell.axis("off")
+        path = pathlib.Path(grids) / grid_name(family, size, augment)
+        if row is None or not path.exists():
+            continue
+        cell.imshow(matplotlib.image.imread(path), cmap="gray")
+        cell.set_title(f"{LABELS[family]}, {augment}\nfid10k {row['metrics']['fid10k']:.2f}",
+                       fontsize=9)  # fmt: skip
+    figure.suptitle(f"{size:,} training images", fontsize=10)
+    figure.tight_layout()
+    figure.savefig(output, dpi=100)
+    plt.close(figure)
 
 
 def _setting(row):
@@ -178,6 +213,9 @@ def main():
                 ]
                 print(write_results([*rows, row], output), flush=True)
                 rows.append(row)
+    if rows:
+        grids = ROOT / FLAGS.grids
+        grids_figure(rows, grids, grids / "grids.png")
 
 
 if __name__ == "__main__":

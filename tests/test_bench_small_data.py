@@ -29,3 +29,21 @@ def test_the_table_orders_rows_and_compares_each_augmentation_with_none():
     assert body[1].endswith("| -40% |") and body[4].endswith("| -40% |")
     assert body[0].endswith("|  |")
     assert lines[-1].startswith("| real test images (floor) |")
+
+
+def test_the_grids_figure_shows_each_setting_of_the_smallest_size(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    rows = [_row("dcgan", 1000, "none", 10.0), _row("dcgan", 1000, "ada", 6.0),
+            _row("dcgan", 5000, "none", 4.0), _row("sagan", 1000, "none", 20.0)]  # fmt: skip
+    for row in rows:
+        pixels = np.full((34, 34), 40 * len(row["augment"]), np.uint8)
+        name = small_data.grid_name(row["family"], row["size"], row["augment"])
+        Image.fromarray(pixels).save(tmp_path / name)
+    output = tmp_path / "grids.png"
+
+    small_data.grids_figure(rows, tmp_path, output)
+
+    width, height = Image.open(output).size
+    assert (width, height) == (2 * 260, 2 * 280)  # 2 families x 2 settings at 1,000 images
