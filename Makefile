@@ -65,7 +65,7 @@ bench-modes: venv
 	$(PY) bench/modes.py --output=bench/results/modes.md
 
 # Small data: DCGAN, SAGAN and StyleGAN2 on 1,000 and 5,000 training images with no augmentation,
-# DiffAugment and ADA, 10 minutes each at each setting's measured rate (about 4 h on 2 cores;
+# DiffAugment and ADA, 10 and 30 minutes each at each setting's measured rate (about 9 h on 2 cores;
 # resumes from bench/results/small_data.json). One family: make bench-small-data SMALL_FAMILIES=dcgan.
 SMALL_FAMILIES ?= dcgan,sagan,stylegan
 bench-small-data: venv data

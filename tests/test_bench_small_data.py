@@ -3,18 +3,20 @@
 from bench import small_data
 
 
-def _row(family, size, augment, fid):
+def _row(family, size, augment, fid, minutes=10.0):
     metrics = {"fid10k": fid, "is10k": 7.0, "kid10k": 0.01}
     floor = {"fid10k": 0.07, "is10k": 8.58, "kid10k": 0.001}
     return {"family": family, "size": size, "augment": augment, "steps": 1000,
-            "metrics": metrics, "real_floor": floor}  # fmt: skip
+            "minutes": minutes, "metrics": metrics, "real_floor": floor}  # fmt: skip
 
 
-def test_the_table_orders_rows_and_compares_each_augmentation_with_none():
+def test_the_table_orders_rows_and_compares_each_augmentation_with_none_at_its_budget():
     rows = [
         _row("sagan", 1000, "ada", 12.0),
+        _row("dcgan", 1000, "ada", 9.0, minutes=30.0),
         _row("dcgan", 1000, "diffaugment", 6.0),
         _row("dcgan", 1000, "none", 10.0),
+        _row("dcgan", 1000, "none", 15.0, minutes=30.0),
         _row("dcgan", 5000, "none", 4.0),
         _row("sagan", 1000, "none", 20.0),
     ]
@@ -22,28 +24,32 @@ def test_the_table_orders_rows_and_compares_each_augmentation_with_none():
     lines = small_data.table(rows).splitlines()
 
     body = [line for line in lines[2:] if not line.startswith("| real")]
-    assert [line.split(" | ")[:3] for line in body] == [
-        ["| DCGAN", "1,000", "none"], ["| DCGAN", "1,000", "diffaugment"],
-        ["| DCGAN", "5,000", "none"], ["| SAGAN", "1,000", "none"], ["| SAGAN", "1,000", "ada"],
+    assert [line.split(" | ")[:4] for line in body] == [
+        ["| DCGAN", "1,000", "10", "none"], ["| DCGAN", "1,000", "10", "diffaugment"],
+        ["| DCGAN", "1,000", "30", "none"], ["| DCGAN", "1,000", "30", "ada"],
+        ["| DCGAN", "5,000", "10", "none"],
+        ["| SAGAN", "1,000", "10", "none"], ["| SAGAN", "1,000", "10", "ada"],
     ]  # fmt: skip
-    assert body[1].endswith("| -40% |") and body[4].endswith("| -40% |")
+    assert body[1].endswith("| -40% |") and body[3].endswith("| -40% |")
+    assert body[6].endswith("| -40% |")
     assert body[0].endswith("|  |")
     assert lines[-1].startswith("| real test images (floor) |")
 
 
-def test_the_grids_figure_shows_each_setting_of_the_smallest_size(tmp_path):
+def test_the_grids_figure_shows_each_setting_of_the_smallest_size_and_longest_budget(tmp_path):
     import numpy as np
     from PIL import Image
 
-    rows = [_row("dcgan", 1000, "none", 10.0), _row("dcgan", 1000, "ada", 6.0),
-            _row("dcgan", 5000, "none", 4.0), _row("sagan", 1000, "none", 20.0)]  # fmt: skip
+    rows = [_row("dcgan", 1000, "none", 10.0), _row("dcgan", 1000, "ada", 6.0, minutes=30.0),
+            _row("dcgan", 1000, "none", 9.0, minutes=30.0), _row("dcgan", 5000, "none", 4.0),
+            _row("sagan", 1000, "none", 20.0, minutes=30.0)]  # fmt: skip
     for row in rows:
         pixels = np.full((34, 34), 40 * len(row["augment"]), np.uint8)
-        name = small_data.grid_name(row["family"], row["size"], row["augment"])
+        name = small_data.grid_name(row["family"], row["size"], row["augment"], row["minutes"])
         Image.fromarray(pixels).save(tmp_path / name)
     output = tmp_path / "grids.png"
 
     small_data.grids_figure(rows, tmp_path, output)
 
     width, height = Image.open(output).size
-    assert (width, height) == (2 * 260, 2 * 280)  # 2 families x 2 settings at 1,000 images
+    assert (width, height) == (2 * 260, 2 * 280)  # 2 families x 2 settings, 1,000 images, 30 min
