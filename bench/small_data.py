@@ -169,12 +169,40 @@ def table(rows):
     return "\n".join(lines)
 
 
+def summary(rows):
+    """The README's view: fid10k of each family (rows) and setting (columns: each size's
+    augmentations) after the longest budget, the best augmentation's change against none
+    in brackets."""
+    minutes = max(r["minutes"] for r in rows)
+    final = {(r["family"], r["size"], r["augment"]): r["metrics"]["fid10k"]
+             for r in rows if r["minutes"] == minutes}  # fmt: skip
+    sizes = sorted({size for _, size, _ in final})
+    families = [f for f in FAMILIES if any(f == family for family, _, _ in final)]
+    head = " | ".join(f"{size:,}: {augment}" for size in sizes for augment in AUGMENTS)
+    lines = [f"| fid10k after {minutes:g} min | {head} |",
+             "|---|" + "---:|" * (len(sizes) * len(AUGMENTS))]  # fmt: skip
+    for family in families:
+        cells = []
+        for size in sizes:
+            plain = final.get((family, size, "none"))
+            tried = [final.get((family, size, a)) for a in AUGMENTS[1:]]
+            best = min((f for f in tried if f is not None), default=None)
+            for augment in AUGMENTS:
+                fid = final.get((family, size, augment))
+                cell = "" if fid is None else f"{fid:.2f}"
+                if fid is not None and fid == best and plain is not None:
+                    cell += f" ({fid / plain - 1:+.0%})"
+                cells.append(cell)
+        lines.append(f"| {LABELS[family]} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def write_results(rows, output):
     text = (
         f"Fashion-MNIST 32x32 subsets (seed {FLAGS.seed}), each budget's minutes of training "
         f"at each setting's measured throughput, batch {FLAGS.batch_size}, ADA speed "
         f"{FLAGS.ada_speed:,} images; scored by `evaluate.py` against the whole test split "
-        f"(shipped classifier)\n\n{table(rows)}\n"
+        f"(shipped classifier)\n\n{table(rows)}\n\n{summary(rows)}\n"
     )
     return bench_rows.write_rows(rows, output, text)
 
