@@ -38,7 +38,7 @@ test-slow: venv data
 	$(PY) -m pytest -m slow
 
 # Every family's train.py images/s beside a bare tf.function step, bfloat16 vs float32, the
-# time to score 10k samples and peak memory: about 15 minutes on 2 cores.
+# time to score 10k samples and peak memory: about 20 minutes on 2 cores.
 bench: venv data
 	$(PY) bench/train_speed.py
 
