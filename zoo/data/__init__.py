@@ -143,9 +143,10 @@ def load_dataset(
     examples, info = _image_examples(name, split, image_size, data_dir, channels)
     if train_images is not None and split == "train":
         examples, info = subset(examples, info, train_images, subset_seed)
-    if name != "fashion_mnist":
-        # Decode files once; the cache holds uint8 images, 4x smaller than
-        # floats. Fashion-MNIST is already in memory.
+    if name != "fashion_mnist" or train_images is not None:
+        # Decode files once, and pick a subset out of the whole split once,
+        # not on every epoch; the cache holds uint8 images, 4x smaller than
+        # floats. The whole of Fashion-MNIST is already in memory.
         examples = examples.cache()
     return _batched(examples, info, batch_size, seed, shuffle, repeat), info
 

@@ -653,6 +653,32 @@ def test_train_images_keeps_the_same_subset_for_the_same_seed_and_the_test_split
     assert test_info.size == 40 and len(test) == 40
 
 
+def test_train_images_picks_its_subset_out_of_the_split_once_not_every_epoch(
+    fake_fashion_mnist, monkeypatch
+):
+    # Reading the whole split per epoch of a small subset made training on 1,000 of 60,000
+    # images pay for 60,000 each epoch, and resuming at step k replay all of them k times.
+    reads = tf.Variable(0, dtype=tf.int64)
+    examples_of = data._image_examples
+
+    def read(image, label):
+        with tf.control_dependencies([reads.assign_add(1)]):
+            return tf.identity(image), label
+
+    def counted(*args):
+        examples, info = examples_of(*args)
+        return examples.map(read), info
+
+    monkeypatch.setattr(data, "_image_examples", counted)
+    dataset, info = data.load_dataset("fashion_mnist", batch_size=4, data_dir=fake_fashion_mnist,
+                                      train_images=8, seed=1)  # fmt: skip
+
+    epochs = [tuple(sorted(images.numpy().sum(axis=(1, 2, 3)))) for images, _ in dataset.take(10)]
+
+    assert info.size == 8 and int(reads.numpy()) == 120  # the split once (shuffled 5 epochs)
+    assert len(set(epochs)) > 1  # still reshuffled each epoch
+
+
 def test_train_images_out_of_range_or_on_points_fails_in_one_line(fake_fashion_mnist, tmp_path):
     with pytest.raises(ZooError, match=r"train_images must be in \[1, 120\] .*got 121"):
         data.load_dataset("fashion_mnist", batch_size=4, data_dir=fake_fashion_mnist,
