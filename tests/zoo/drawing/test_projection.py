@@ -258,3 +258,27 @@ def test_interpolation_from_latent_starts_at_its_sample_and_ends_at_the_seeds(dc
     assert len(drawing.frames) == 4
     with pytest.raises(ZooError, match="walks from z"):
         projection.interpolation_from_latent(dcgan, np.zeros(3, np.float32), 9)
+
+
+def test_interpolation_from_a_w_runs_straight_in_w_to_the_seeds_styles():
+    keras.utils.set_random_seed(0)
+    gan = models.StyleGAN(
+        image_shape=(SIDE, SIDE, 1), latent_dim=8, w_dim=8, max_channels=16, channel_base=64,
+        seed=0,
+    )  # fmt: skip
+    num_ws = gan.capabilities.styles[0]
+    w = np.linspace(-1.0, 1.0, 8, dtype=np.float32)
+
+    drawing = projection.interpolation_from_latent(gan, w, 9, steps=3, space="w")
+
+    def tile(col):
+        left = PAD + col * (SIDE + PAD)
+        return drawing.picture[PAD : PAD + SIDE, left : left + SIDE].astype(int)
+
+    start = np.broadcast_to(w, (1, num_ws, 8))
+    end = np.asarray(gan.styles(latents.seeded_latents(9, 1, 8)))
+    for col, ws in enumerate((start, (start + end) / 2, end)):
+        expected = pictures.to_images(np.asarray(gan.synthesize(ws)))[0].astype(int)
+        np.testing.assert_allclose(tile(col), expected, atol=1)
+    with pytest.raises(ZooError, match="projection in z"):
+        projection.interpolation_from_latent(gan, w, 9, space="z")
