@@ -31,6 +31,15 @@ def dcgan():
 
 
 @pytest.fixture(scope="module")
+def styled():
+    keras.utils.set_random_seed(0)
+    return models.StyleGAN(
+        image_shape=(SIDE, SIDE, 1), latent_dim=8, w_dim=8, max_channels=16, channel_base=64,
+        seed=0,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
 def conditional():
     """A class-conditional MLP GAN whose classes draw visibly different images."""
     keras.utils.set_random_seed(0)
@@ -135,12 +144,8 @@ def test_project_is_a_pure_function_of_the_seed(dcgan, distance):
     assert not np.array_equal(first[0].latent, other[0].latent)
 
 
-def test_project_style_model_finds_one_w_or_one_per_layer(distance):
-    keras.utils.set_random_seed(0)
-    gan = models.StyleGAN(
-        image_shape=(SIDE, SIDE, 1), latent_dim=8, w_dim=8, max_channels=16, channel_base=64,
-        seed=0,
-    )  # fmt: skip
+def test_project_style_model_finds_one_w_or_one_per_layer(styled, distance):
+    gan = styled
     num_ws = gan.capabilities.styles[0]
     target = gan.generate(1, seed=5)
 
@@ -260,12 +265,8 @@ def test_interpolation_from_latent_starts_at_its_sample_and_ends_at_the_seeds(dc
         projection.interpolation_from_latent(dcgan, np.zeros(3, np.float32), 9)
 
 
-def test_interpolation_from_a_w_runs_straight_in_w_to_the_seeds_styles():
-    keras.utils.set_random_seed(0)
-    gan = models.StyleGAN(
-        image_shape=(SIDE, SIDE, 1), latent_dim=8, w_dim=8, max_channels=16, channel_base=64,
-        seed=0,
-    )  # fmt: skip
+def test_interpolation_from_a_w_runs_straight_in_w_to_the_seeds_styles(styled):
+    gan = styled
     num_ws = gan.capabilities.styles[0]
     w = np.linspace(-1.0, 1.0, 8, dtype=np.float32)
 
