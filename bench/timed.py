@@ -1,15 +1,19 @@
-"""One family trained for a wall-clock budget, then scored by evaluate.py: the run that
-`make bench-quality` and the equal-time A/Bs (bench/variants.py) share.
-
-Run it on a quiet machine: time is the budget.
+"""Wall-clock budgets: one family trained for minutes of time, then scored by
+evaluate.py (`make bench-quality`; run it on a quiet machine, time is the budget),
+and the probes that turn a budget into steps at a measured rate, so that the runs of
+bench/variants.py and bench/small_data.py may share the machine and resume.
 """
 
 import json
+import math
 import pathlib
 import shutil
 import subprocess
 import sys
 import time
+
+import numpy as np
+import tensorflow as tf
 
 from zoo import training
 from zoo.core.errors import ZooError
@@ -99,16 +103,76 @@ def probe_steps_per_second(workdir, seconds, batch_size, *args):
     return summary["images_per_second"] / (batch_size * d_steps)
 
 
-def probed_rates(rates_path, probes, seconds, batch_size):
+def probe_phase_steps_per_second(workdir, phase_steps, num_phases, batch_size, *args,
+                                 log_every=20):  # fmt: skip
+    """Generator steps per second in each phase of a growing family's `train.py *args`
+    run (ProGAN's fade-ins and stable phases): one run from scratch whose `args` make
+    every phase `phase_steps` long (a step's cost depends on its phase's resolution,
+    not on how long the phase lasts), timed in `log_every`-step windows from its
+    TensorBoard log. Each phase's first window (its tracing) is left out and the
+    median of the others kept. Assumes every phase trains at `batch_size`.
+
+    Raises:
+        ZooError: a phase too short for a timed window after its first.
+    """
+    if phase_steps % log_every or phase_steps < 2 * log_every:
+        raise ZooError(f"phase_steps={phase_steps} must be a multiple of {log_every}, "
+                       f"at least {2 * log_every}")  # fmt: skip
+    shutil.rmtree(workdir, ignore_errors=True)
+    train_py(
+        workdir, *args, f"--batch_size={batch_size}", f"--steps={phase_steps * num_phases}",
+        f"--log_every={log_every}", "--sample_every=100000000", "--checkpoint_every=100000000",
+    )  # fmt: skip
+    windows = logged_values(pathlib.Path(workdir) / "logs", "images_per_second")
+    rates = []
+    for phase in range(num_phases):
+        start = phase * phase_steps
+        timed_windows = [v for step, v in windows.items()
+                         if start + log_every < step <= start + phase_steps]  # fmt: skip
+        if not timed_windows:
+            raise ZooError(f"phase {phase} of the probe in {workdir} logged no timed window")
+        rates.append(float(np.median(timed_windows)) / batch_size)
+    return rates
+
+
+def logged_values(logdir, tag):
+    """`{step: value}` of the scalar `tag` in the TensorBoard event files in `logdir`."""
+    values = {}
+    for path in sorted(pathlib.Path(logdir).glob("events.out.tfevents.*")):
+        for event in tf.compat.v1.train.summary_iterator(str(path)):
+            for value in event.summary.value:
+                if value.tag == tag:
+                    values[event.step] = float(tf.make_ndarray(value.tensor))
+    return values
+
+
+def steps_for_seconds(seconds, phase_lengths, phase_rates):
+    """Steps a run spends in `seconds` when its phases last `phase_lengths` steps (the
+    last `None`: until the run ends) at `phase_rates` steps per second; a run that
+    finishes every phase sooner stops at their end."""
+    steps = 0
+    for length, rate in zip(phase_lengths, phase_rates, strict=True):
+        if length is None or seconds < length / rate:
+            return steps + math.ceil(seconds * rate)
+        seconds -= length / rate
+        steps += length
+    return steps
+
+
+def probed_rates(rates_path, probes, seconds, batch_size, probe=None):
     """Steps per second of each `{key: (workdir, train.py arguments)}` in `probes`: read
-    from the JSON at `rates_path`, probing (and adding there) the ones not measured yet.
-    Benchmarks call it for their whole grid before the first run, so only the probes
-    need a quiet machine and a rerun does not probe again."""
+    from the JSON at `rates_path`, probing (and adding there) the ones not measured yet,
+    with `probe(workdir, *args)` if given, else a `seconds` run
+    (`probe_steps_per_second`). Benchmarks call it for their whole grid before the
+    first run, so only the probes need a quiet machine and a rerun does not probe again."""
     rates_path = pathlib.Path(rates_path)
     rates = json.loads(rates_path.read_text()) if rates_path.exists() else {}
     for key, (workdir, args) in probes.items():
         if key not in rates:
-            rates[key] = probe_steps_per_second(workdir, seconds, batch_size, *args)
+            if probe is None:
+                rates[key] = probe_steps_per_second(workdir, seconds, batch_size, *args)
+            else:
+                rates[key] = probe(workdir, *args)
             write_text_atomically(rates_path, json.dumps(rates, indent=1) + "\n")
     return rates
 

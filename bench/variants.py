@@ -8,9 +8,10 @@ trained by train.py from the same seed for the same wall-clock budget: `--minute
 at the rate the variant measures in a `--probe_seconds` probe (the probes need a
 quiet machine; their rates are kept in `<output>_rates.json`, so a rerun does not
 probe again), turned into steps, so the runs resume exactly and keep their fair
-share on a busy machine. ProGAN's rate changes with every stage it grows through,
-so its variants train for `--minutes` of wall-clock time (`bench/timed.py`), on a
-quiet machine. `evaluate.py` scores each; StyleGAN2's runs are scored a
+share on a busy machine. ProGAN's rate changes with every phase it grows through,
+so its probe times each phase (`--probe_phase_steps` steps of each, one run), and
+its budget is the steps its run's phases (40,000 images each) take to fill
+`--minutes` at those rates. `evaluate.py` scores each; StyleGAN2's runs are scored a
 second time with per-sample noise (`--noise_mode=random`, NVIDIA's protocol). One
 JSON row per finished variant in `<output>.json` (a finished variant is skipped)
 and a Markdown table.
@@ -31,6 +32,7 @@ from absl import flags  # noqa: E402
 
 from bench import rows as bench_rows  # noqa: E402
 from bench import timed  # noqa: E402
+from models import progan  # noqa: E402
 from zoo.core.errors import ZooError  # noqa: E402
 
 # ProGAN as bench-quality trains it: 40k images per phase.
@@ -62,39 +64,32 @@ VARIANTS = {
     },
 }
 
-# Families whose rate changes as they grow: their variants train for wall-clock time.
+# Families whose rate changes as they grow: probed phase by phase.
 GROWING = ("progan",)
+IMAGE_SIZE = 32
 
 flags.DEFINE_enum("family", "stylegan", list(VARIANTS), "The family whose variants run.")
 flags.DEFINE_list("variants", None, "Variants to run (default: all of the family's).")
 flags.DEFINE_float("minutes", 20.0, "Wall-clock training budget per variant.", lower_bound=0.1)
 flags.DEFINE_float("probe_seconds", 90.0, "Seconds of each throughput probe.", lower_bound=10)
+flags.DEFINE_integer("probe_phase_steps", 100, "Steps of each phase in a growing family's probe.",
+                     lower_bound=40)  # fmt: skip
 flags.DEFINE_integer("batch_size", 64, "Batch size.", lower_bound=1)
 flags.DEFINE_integer("seed", 0, "Seed of every run.")
 flags.DEFINE_string("output", None, "Markdown table; default bench/results/variants_<family>.md.")
 FLAGS = flags.FLAGS
 
 
-def run_timed_variant(name, output_dir):
-    """A growing family's variant: trained for `--minutes` of wall-clock time (a quiet
-    machine), since its rate changes with every stage and no short probe measures it."""
-    family = FLAGS.family
-    row = timed.train_and_score(
-        family, output_dir / "variant_runs" / f"{family}_{name}", FLAGS.minutes,
-        FLAGS.batch_size, FLAGS.seed, VARIANTS[family][name],
-    )  # fmt: skip
-    # The median window's rate; a run too short for a second window, its overall rate.
-    rate = row["images_per_second"] or row["steps"] * FLAGS.batch_size / row["train_seconds"]
-    row.update(variant=name, model_kwargs=VARIANTS[family][name],
-               steps_per_second=rate / FLAGS.batch_size)  # fmt: skip
-    return row
-
-
 def run_variant(name, output_dir, steps_per_second):
     """Trains (or resumes) one variant for the budget's steps and scores it; returns its row."""
     family, model_kwargs = FLAGS.family, VARIANTS[FLAGS.family][name]
     workdir = output_dir / "variant_runs" / f"{family}_{name}"
-    steps = math.ceil(FLAGS.minutes * 60 * steps_per_second)
+    if isinstance(steps_per_second, list):  # a growing family: one rate per phase
+        steps = timed.steps_for_seconds(FLAGS.minutes * 60, _phase_lengths(name),
+                                        steps_per_second)  # fmt: skip
+        steps_per_second = steps / (FLAGS.minutes * 60)
+    else:
+        steps = math.ceil(FLAGS.minutes * 60 * steps_per_second)
     summary = timed.train_py(
         workdir, *_arguments(name), f"--steps={steps}", "--sample_every=1000",
         "--checkpoint_every=500",
@@ -112,23 +107,43 @@ def run_variant(name, output_dir, steps_per_second):
     return row
 
 
-def _arguments(name):
+def _arguments(name, **override):
+    model_kwargs = {**VARIANTS[FLAGS.family][name], **override}
     return [f"--model={FLAGS.family}", f"--seed={FLAGS.seed}", f"--batch_size={FLAGS.batch_size}",
-            *timed.model_kwargs_flag(VARIANTS[FLAGS.family][name])]  # fmt: skip
+            *timed.model_kwargs_flag(model_kwargs)]  # fmt: skip
+
+
+def _phase_lengths(name, images_per_phase=None):
+    """Steps of each phase of a growing variant's run (the last `None`: until the end)."""
+    images = images_per_phase or VARIANTS[FLAGS.family][name]["images_per_phase"]
+    stages = progan.num_stages_for(IMAGE_SIZE)
+    phases = progan.growth_phases(stages, images, [FLAGS.batch_size] * stages)
+    return [phase.steps for phase in phases]
 
 
 def measured_rates(names, output):
     """Steps per second of each variant in `names`, all probed before the first run
     (`timed.probed_rates`, kept in `<output>_rates.json`), so the runs may share the
     machine."""
+    probe, override = None, {}
+    if FLAGS.family in GROWING:
+        # Every phase the same short length: one probe run times them all.
+        override = {"images_per_phase": FLAGS.probe_phase_steps * FLAGS.batch_size}
+        phases = len(_phase_lengths(None, override["images_per_phase"]))
+
+        def probe(workdir, *args):
+            return timed.probe_phase_steps_per_second(
+                workdir, FLAGS.probe_phase_steps, phases, FLAGS.batch_size, *args
+            )
+
     probes = {
         _rate_key(name): (output.parent / "variant_runs" / "probes" / _rate_key(name),
-                          _arguments(name))
+                          _arguments(name, **override))
         for name in names
     }  # fmt: skip
     return timed.probed_rates(
         output.with_name(output.stem + "_rates.json"), probes, FLAGS.probe_seconds,
-        FLAGS.batch_size,
+        FLAGS.batch_size, probe,
     )  # fmt: skip
 
 
@@ -169,15 +184,12 @@ def main():
     output = FLAGS.output or f"bench/results/variants_{FLAGS.family}.md"
     output, rows = bench_rows.read_rows(output)
     pending = [n for n in names if not any(_key(r) == _key_of(n) for r in rows)]
-    rates = {} if FLAGS.family in GROWING else measured_rates(pending, output)
+    rates = measured_rates(pending, output)
     for name in names:
         if any(_key(r) == _key_of(name) for r in rows):
             print(f"{FLAGS.family} {name}: in the table already", flush=True)
             continue
-        if FLAGS.family in GROWING:
-            row = run_timed_variant(name, output.parent)
-        else:
-            row = run_variant(name, output.parent, rates[_rate_key(name)])
+        row = run_variant(name, output.parent, rates[_rate_key(name)])
         rows.append(row)
         text = (
             f"{FLAGS.family} variants, Fashion-MNIST 32x32, {FLAGS.minutes:g} minutes each at "
