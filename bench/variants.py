@@ -2,6 +2,7 @@
 
     python bench/variants.py --family=stylegan                     # every StyleGAN2 variant
     python bench/variants.py --family=progan --variants=baseline,fused --minutes=10
+    python bench/variants.py --family=progan --probe_only     # the probes alone, quiet machine
 
 Each variant is the family with some constructor arguments changed (`VARIANTS`),
 trained by train.py from the same seed for the same wall-clock budget: `--minutes`
@@ -17,6 +18,7 @@ JSON row per finished variant in `<output>.json` (a finished variant is skipped)
 and a Markdown table.
 """
 
+import json
 import math
 import pathlib
 import sys
@@ -72,6 +74,7 @@ flags.DEFINE_enum("family", "stylegan", list(VARIANTS), "The family whose varian
 flags.DEFINE_list("variants", None, "Variants to run (default: all of the family's).")
 flags.DEFINE_float("minutes", 20.0, "Wall-clock training budget per variant.", lower_bound=0.1)
 flags.DEFINE_float("probe_seconds", 90.0, "Seconds of each throughput probe.", lower_bound=10)
+flags.DEFINE_bool("probe_only", False, "Probe the variants' rates (a quiet machine) and stop.")
 flags.DEFINE_integer("probe_phase_steps", 100, "Steps of each phase in a growing family's probe.",
                      lower_bound=40)  # fmt: skip
 flags.DEFINE_integer("batch_size", 64, "Batch size.", lower_bound=1)
@@ -185,6 +188,9 @@ def main():
     output, rows = bench_rows.read_rows(output)
     pending = [n for n in names if not any(_key(r) == _key_of(n) for r in rows)]
     rates = measured_rates(pending, output)
+    if FLAGS.probe_only:
+        print(json.dumps({n: rates[_rate_key(n)] for n in pending}, indent=1), flush=True)
+        return
     for name in names:
         if any(_key(r) == _key_of(name) for r in rows):
             print(f"{FLAGS.family} {name}: in the table already", flush=True)
