@@ -8,11 +8,12 @@ from zoo.core.errors import ZooError
 # Bump when the cached file's content changes meaning; old files are then ignored.
 # 2: a folder's "train" split no longer holds its held-out test images.
 # 3: the file holds the examples' class labels and the class names too.
-CACHE_VERSION = 3
+# 4: rows in an order of REFERENCE_SHUFFLE_SEED alone, not of the process's global seed.
+CACHE_VERSION = 4
 IS_SPLITS = 10
 PR_NEIGHBOURS = 3
-# Seed of the order in which real examples are read: KID's block estimator
-# assumes random order (TF-GAN's note), and pr*k3 takes the first examples.
+# Seed of the order of the real examples' rows (`reference.reference_order`): KID's
+# block estimator assumes random order (TF-GAN's note), and pr*k3 takes the first rows.
 REFERENCE_SHUFFLE_SEED = 0
 # Result names of the class-conditional metrics (`score_conditional`).
 CONDITIONAL_RESULT_NAMES = (

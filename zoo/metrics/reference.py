@@ -110,14 +110,34 @@ def reference_statistics(path):
         return stored["mean"], stored["covariance"]
 
 
-def _compute_reference(dataset, split, image_shape, extractor, data_dir):
+def reference_examples(dataset, split, image_shape, data_dir=None):
+    """`(examples, info)`: a real split's `(image, label)` batches of one, in the
+    split's own order; row `i` of the reference activations is example
+    `reference_order(info.size)[i]`.
+
+    Raises:
+        ZooError: images that are not square.
+    """
     height, width, channels = image_shape
     if height != width:
         raise ZooError(f"reference images are square; the model makes {height}x{width}")
-    examples, info = data.load_dataset(
+    return data.load_dataset(
         dataset, batch_size=1, split=split, image_size=height, seed=REFERENCE_SHUFFLE_SEED,
-        shuffle=True, repeat=False, data_dir=data_dir, channels=channels,
+        shuffle=False, repeat=False, data_dir=data_dir, channels=channels,
     )  # fmt: skip
+
+
+def reference_order(count):
+    """The reference's row order: a permutation of a split's `count` examples that
+    depends on `REFERENCE_SHUFFLE_SEED` alone. (A seeded tf.data shuffle also
+    depends on the process's global seed, so the cache's order, which KID's blocks
+    and precision/recall's first examples depend on, followed whichever command
+    computed it first.)"""
+    return np.random.default_rng(REFERENCE_SHUFFLE_SEED).permutation(count)
+
+
+def _compute_reference(dataset, split, image_shape, extractor, data_dir):
+    examples, info = reference_examples(dataset, split, image_shape, data_dir)
     if tuple(info.sample_shape) != tuple(image_shape):
         raise ZooError(
             f"{dataset} {split} has images {tuple(info.sample_shape)}, the model makes "
@@ -135,9 +155,10 @@ def _compute_reference(dataset, split, image_shape, extractor, data_dir):
             yield batch_images.numpy()
 
     activations = extractor.extract(images(), info.size)
+    order = reference_order(len(activations))
     return LabelledReference(
-        activations,
-        np.concatenate(labels).astype(np.int32),
+        extractors.Activations(activations.features[order], activations.logits[order]),
+        np.concatenate(labels).astype(np.int32)[order],
         tuple(getattr(info, "class_names", ()) or ()),
     )
 

@@ -14,6 +14,7 @@ from tensorflow.core.util import event_pb2
 from zoo import metrics
 from zoo.core.errors import ZooError
 from zoo.metrics import extractors
+from zoo.metrics import reference as references
 
 # ------------------------------------------------------------------ FID
 
@@ -225,6 +226,27 @@ def test_reference_activations_computed_once_then_read_from_cache(
     mean, covariance = metrics.reference_statistics(path)
     np.testing.assert_allclose(mean, first.features.mean(axis=0), rtol=1e-5, atol=1e-6)
     assert covariance.shape == (6, 6)
+
+
+def test_reference_rows_follow_their_own_seed_not_the_global_one(
+    fake_fashion_mnist, cache, tmp_path
+):
+    extractor = extractors.ClassifierExtractor(_tiny_classifier_file(tmp_path / "c.keras"))
+    computed = []
+    for global_seed in (1, 7):
+        for path in (cache / "reference").glob("*.npz"):
+            path.unlink()
+        keras.utils.set_random_seed(global_seed)
+        computed.append(metrics.labelled_reference("fashion_mnist", "train", (28, 28, 1),
+                                                   extractor, fake_fashion_mnist))  # fmt: skip
+    first, second = computed
+    np.testing.assert_array_equal(first.activations.features, second.activations.features)
+    # Row i is the split's example reference_order(n)[i]: shuffled, and found again.
+    examples, info = references.reference_examples("fashion_mnist", "train", (28, 28, 1),
+                                                  fake_fashion_mnist)  # fmt: skip
+    labels = np.concatenate([batch_labels.numpy() for _, batch_labels in examples])
+    np.testing.assert_array_equal(first.labels, labels[references.reference_order(info.size)])
+    assert not np.array_equal(first.labels, labels)
 
 
 def test_reference_key_changes_with_classifier_weights(fake_fashion_mnist, cache, tmp_path):
