@@ -15,6 +15,8 @@ PR_NEIGHBOURS = 3
 # Seed of the order of the real examples' rows (`reference.reference_order`): KID's
 # block estimator assumes random order (TF-GAN's note), and pr*k3 takes the first rows.
 REFERENCE_SHUFFLE_SEED = 0
+# Seed of the order KID reads generated samples in (`scoring.in_random_order`).
+KID_ORDER_SEED = 0
 # Result names of the class-conditional metrics (`score_conditional`).
 CONDITIONAL_RESULT_NAMES = (
     "intra_fid", "intra_fid_per_class", "class_accuracy", "class_accuracy_per_class",

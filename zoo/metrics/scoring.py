@@ -3,6 +3,8 @@
 import contextlib
 import math
 
+import numpy as np
+
 from zoo.core import latents
 from zoo.core.cache import CACHE_ENV as CACHE_ENV  # re-exported: older code and tests read it here
 from zoo.core.errors import ZooError
@@ -17,7 +19,7 @@ from zoo.metrics.maths import (
     precision_recall,
     score_conditional,
 )
-from zoo.metrics.protocols import DEFAULT_METRICS, get_protocols
+from zoo.metrics.protocols import DEFAULT_METRICS, KID_ORDER_SEED, get_protocols
 from zoo.metrics.reference import check_image_shape, labelled_reference
 
 
@@ -47,7 +49,7 @@ def score(metric_names, fake, reference, allow_fewer=False):
         elif protocol.kind == "is":
             results[protocol.name], results[f"{protocol.name}_std"] = inception_score(sample.logits)
         elif protocol.kind == "kid":
-            kid, std = kernel_distance(reference.features, sample.features)
+            kid, std = kernel_distance(reference.features, in_random_order(sample.features))
             results[protocol.name], results[f"{protocol.name}_std"] = kid, std
         else:
             # As many real points as generated ones: the manifolds' radii
@@ -57,6 +59,18 @@ def score(metric_names, fake, reference, allow_fewer=False):
             results[f"{protocol.name}_precision"] = precision
             results[f"{protocol.name}_recall"] = recall
     return results
+
+
+def in_random_order(features):
+    """`features`' rows in a fixed random order (seed `KID_ORDER_SEED`).
+
+    KID's block estimator needs each block to be a random draw. A class-conditional
+    model's samples come in class order (sample `i` of class `i % num_classes`), so
+    each block held its classes in exact turn; pairs within a block then share a
+    class less often than random pairs do, which biased KID below zero
+    (`sagan_fashion_mnist`: kid10k -0.0074 in class order, 0.0040 in random order).
+    """
+    return features[np.random.default_rng(KID_ORDER_SEED).permutation(len(features))]
 
 
 _BETTER = {"fid": "lower", "is": "higher", "kid": "lower", "pr": "higher"}
