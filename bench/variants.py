@@ -88,8 +88,8 @@ def run_variant(name, output_dir, steps_per_second):
     family, model_kwargs = FLAGS.family, VARIANTS[FLAGS.family][name]
     workdir = output_dir / "variant_runs" / f"{family}_{name}"
     if isinstance(steps_per_second, list):  # a growing family: one rate per phase
-        steps = timed.steps_for_seconds(FLAGS.minutes * 60, _phase_lengths(name),
-                                        steps_per_second)  # fmt: skip
+        lengths = _phase_lengths(model_kwargs["images_per_phase"])
+        steps = timed.steps_for_seconds(FLAGS.minutes * 60, lengths, steps_per_second)
         steps_per_second = steps / (FLAGS.minutes * 60)
     else:
         steps = math.ceil(FLAGS.minutes * 60 * steps_per_second)
@@ -116,11 +116,10 @@ def _arguments(name, **override):
             *timed.model_kwargs_flag(model_kwargs)]  # fmt: skip
 
 
-def _phase_lengths(name, images_per_phase=None):
-    """Steps of each phase of a growing variant's run (the last `None`: until the end)."""
-    images = images_per_phase or VARIANTS[FLAGS.family][name]["images_per_phase"]
+def _phase_lengths(images_per_phase):
+    """Steps of each phase of a growing run (the last `None`: until the end)."""
     stages = progan.num_stages_for(IMAGE_SIZE)
-    phases = progan.growth_phases(stages, images, [FLAGS.batch_size] * stages)
+    phases = progan.growth_phases(stages, images_per_phase, [FLAGS.batch_size] * stages)
     return [phase.steps for phase in phases]
 
 
@@ -132,7 +131,7 @@ def measured_rates(names, output):
     if FLAGS.family in GROWING:
         # Every phase the same short length: one probe run times them all.
         override = {"images_per_phase": FLAGS.probe_phase_steps * FLAGS.batch_size}
-        phases = len(_phase_lengths(None, override["images_per_phase"]))
+        phases = len(_phase_lengths(override["images_per_phase"]))
 
         def probe(workdir, *args):
             return timed.probe_phase_steps_per_second(
