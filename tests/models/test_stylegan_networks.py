@@ -368,6 +368,21 @@ def test_filtered_modulated_conv_doubles_and_demodulates():
     assert "needs implementation 'scaled'" in message
 
 
+def test_filtered_modulated_conv_with_a_centred_kernel_is_the_filtered_upsampling():
+    # Its transposed convolution and filter padding put each pixel where
+    # FilteredUpsample2D (the toRGB skips' upsampling) puts it, half a pixel in.
+    ramp = np.add.outer(10.0 * np.arange(6), np.arange(6)).astype("float32")[None, :, :, None]
+    conv = layers.ModulatedConv2D(1, 3, demodulate=False, upsample=True, resampling="filtered")
+    conv([ramp, np.ones((1, 1), "float32")])
+    centred = np.zeros((3, 3, 1, 1), "float32")
+    centred[1, 1] = 3.0  # the equalized learning rate divides by sqrt(3 * 3 * 1)
+    conv.weights[0].assign(centred)
+
+    outputs = np.asarray(conv([ramp, np.ones((1, 1), "float32")]))
+
+    np.testing.assert_allclose(outputs, layers.FilteredUpsample2D()(ramp), rtol=1e-5, atol=1e-5)
+
+
 @pytest.mark.parametrize("side", [8, 16])
 def test_filtered_networks_have_the_nearest_ones_weights_and_shapes(side):
     nearest = networks.stylegan_discriminator((side, side, 3), CHANNELS_AT, mbstd_group_size=2)
