@@ -7,7 +7,9 @@ samples, the shipped classifier). The left panel puts every family on one
 axis of images seen (log scale); the right one converts images to CPU-minutes
 at each family's `make bench` throughput (the rate its budget was counted at),
 which answers "which family for my budget?". The real-data floor is the
-dashed line.
+dashed line. It also prints, for every pair of families, where their curves
+cross on each axis within the range both cover (`crossings`), and which leads
+at the end of that range.
 """
 
 import pathlib
@@ -16,8 +18,11 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import itertools  # noqa: E402
+
 import matplotlib  # noqa: E402
 import matplotlib.ticker  # noqa: E402
+import numpy as np  # noqa: E402
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -39,6 +44,45 @@ def curves():
                       [p["results"]["fid10k"] for p in points]))  # fmt: skip
         floor = floor or (card.get("real_floor") or {}).get("fid10k")
     return found, floor
+
+
+def crossings(first, second, points=400):
+    """Where two curves `(x, fid)` cross, and which is lower at the end of the x range
+    both cover: `(xs, leader)`, `leader` 0 for `first`, 1 for `second`, `None` without
+    a common range. Both are read on log-log axes, linearly between their points."""
+    (x1, y1), (x2, y2) = ((np.log(np.asarray(x, float)), np.log(np.asarray(y, float)))
+                          for x, y in (first, second))  # fmt: skip
+    low, high = max(x1.min(), x2.min()), min(x1.max(), x2.max())
+    if low >= high:
+        return [], None
+    grid = np.linspace(low, high, points)
+    gap = np.interp(grid, x1, y1) - np.interp(grid, x2, y2)  # > 0: second is lower
+    changes = np.nonzero(np.diff(np.sign(gap)))[0]
+    # Linear between the two grid points around each change of sign.
+    xs = [float(np.exp(grid[i] - gap[i] * (grid[i + 1] - grid[i]) / (gap[i + 1] - gap[i])))
+          for i in changes]  # fmt: skip
+    return xs, int(gap[-1] > 0)
+
+
+def describe_crossings(found):
+    """One line per pair of entries: where they cross in images seen and in CPU-minutes."""
+    lines = []
+    for (name1, images1, minutes1, fids1), (
+        name2,
+        images2,
+        minutes2,
+        fids2,
+    ) in itertools.combinations(found, 2):
+        parts = []
+        for unit, x1, x2 in (("images", images1, images2), ("CPU-minutes", minutes1, minutes2)):
+            xs, leader = crossings((x1, fids1), (x2, fids2))
+            if leader is None:
+                parts.append(f"no common range of {unit}")
+                continue
+            where = ", ".join(f"{x:,.0f}" for x in xs) or "nowhere"
+            parts.append(f"by {unit}: cross at {where}; {(name1, name2)[leader]} lower at the end")
+        lines.append(f"{name1} vs {name2}: " + "; ".join(parts))
+    return lines
 
 
 def main(output=ROOT / "docs" / "catalogue" / "learning_curves.png"):
@@ -63,6 +107,7 @@ def main(output=ROOT / "docs" / "catalogue" / "learning_curves.png"):
     output.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(output, dpi=110)
     print(f"wrote {output}")
+    print("\n".join(describe_crossings(found)))
 
 
 if __name__ == "__main__":
