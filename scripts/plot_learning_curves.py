@@ -67,21 +67,18 @@ def crossings(first, second, points=400):
 def describe_crossings(found):
     """One line per pair of entries: where they cross in images seen and in CPU-minutes."""
     lines = []
-    for (name1, images1, minutes1, fids1), (
-        name2,
-        images2,
-        minutes2,
-        fids2,
-    ) in itertools.combinations(found, 2):
+    for first, second in itertools.combinations(found, 2):  # (name, images, minutes, fids)
         parts = []
-        for unit, x1, x2 in (("images", images1, images2), ("CPU-minutes", minutes1, minutes2)):
-            xs, leader = crossings((x1, fids1), (x2, fids2))
+        for unit, axis in (("images", 1), ("CPU-minutes", 2)):
+            xs, leader = crossings((first[axis], first[3]), (second[axis], second[3]))
             if leader is None:
                 parts.append(f"no common range of {unit}")
                 continue
             where = ", ".join(f"{x:,.0f}" for x in xs) or "nowhere"
-            parts.append(f"by {unit}: cross at {where}; {(name1, name2)[leader]} lower at the end")
-        lines.append(f"{name1} vs {name2}: " + "; ".join(parts))
+            parts.append(
+                f"by {unit}: cross at {where}; {(first, second)[leader][0]} lower at the end"
+            )
+        lines.append(f"{first[0]} vs {second[0]}: " + "; ".join(parts))
     return lines
 
 
