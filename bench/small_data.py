@@ -19,7 +19,10 @@ does not probe again. `evaluate.py` scores each run against the whole train
 split, not the subset it saw (the shipped classifier's FID, IS and KID of
 10,000 samples; the test split is the floor), each run's
 last sample grid is copied to `--grids` for the runs on the smallest size, and
-the Markdown table is rebuilt after every run.
+the Markdown table is rebuilt after every run. Its last rows score each subset
+itself, repeated to 10,000 samples (`metrics.copying_floor`): a generator that
+memorised its training images would score that, so a fid10k near it is no proof
+of generalisation (copying 1,000 images scores 0.67).
 
 ADA adjusts `p` at a speed that takes it from 0 to 1 in `--ada_speed` images:
 NVIDIA's 500k were chosen for budgets of 25M images; these budgets are a few
@@ -144,7 +147,9 @@ def _budget(row):
     return row["family"], row["size"], row["minutes"]
 
 
-def table(rows):
+def table(rows, copying=None):
+    """The Markdown table of every run, the real-data floor and, for each size in
+    `copying` (size -> metrics of `copying_floors`), what copying that subset scores."""
     lines = [
         "| family | training images | minutes | augmentation | steps | fid10k | is10k | kid10k | "
         "fid10k vs none |",
@@ -166,13 +171,19 @@ def table(rows):
             f"| real test images (floor) | | | | | {floor['fid10k']:.2f} | {floor['is10k']:.2f} | "
             f"{floor['kid10k']:.3f} | |"
         )
+    for size, m in sorted((copying or {}).items()):
+        lines.append(
+            f"| copying the {size:,} training images | {size:,} | | | | {m['fid10k']:.2f} | "
+            f"{m['is10k']:.2f} | {m['kid10k']:.3f} | |"
+        )
     return "\n".join(lines)
 
 
-def summary(rows):
+def summary(rows, copying=None):
     """The README's view: fid10k of each family (rows) and setting (columns: each size's
     augmentations) after the longest budget, the best augmentation's change against none
-    in brackets."""
+    in brackets; a last row, under each size's first column, what copying its images
+    scores (`copying`: size -> metrics)."""
     minutes = max(r["minutes"] for r in rows)
     final = {(r["family"], r["size"], r["augment"]): r["metrics"]["fid10k"]
              for r in rows if r["minutes"] == minutes}  # fmt: skip
@@ -194,15 +205,19 @@ def summary(rows):
                     cell += f" ({fid / plain - 1:+.0%})"
                 cells.append(cell)
         lines.append(f"| {LABELS[family]} | " + " | ".join(cells) + " |")
+    if copying:
+        cells = [f"{copying[size]['fid10k']:.2f}" if size in copying and augment == AUGMENTS[0]
+                 else "" for size in sizes for augment in AUGMENTS]  # fmt: skip
+        lines.append("| copying the training images | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def write_results(rows, output):
+def write_results(rows, output, copying=None):
     text = (
         f"Fashion-MNIST 32x32 subsets (seed {FLAGS.seed}), each budget's minutes of training "
         f"at each setting's measured throughput, batch {FLAGS.batch_size}, ADA speed "
         f"{FLAGS.ada_speed:,} images; scored by `evaluate.py` against the whole test split "
-        f"(shipped classifier)\n\n{table(rows)}\n\n{summary(rows)}\n"
+        f"(shipped classifier)\n\n{table(rows, copying)}\n\n{summary(rows, copying)}\n"
     )
     return bench_rows.write_rows(rows, output, text)
 
@@ -224,6 +239,22 @@ def measured_rates(output):
     )
 
 
+def copying_floors(sizes):
+    """size -> the metrics of copying the run's subset of that size (`metrics.copying_floor`):
+    how low memorising the training images alone would score."""
+    from zoo import metrics
+    from zoo.metrics import extractors
+
+    extractor = extractors.get_extractor()
+    floors = {}
+    for size in sizes:
+        floors[size] = metrics.copying_floor(
+            METRICS, dataset="fashion_mnist", image_shape=(32, 32, 1), extractor=extractor,
+            train_images=size, subset_seed=FLAGS.seed,
+        )  # fmt: skip
+    return floors
+
+
 def _rate_key(family, augment):
     return f"{family}_{augment}_batch{FLAGS.batch_size}"
 
@@ -236,10 +267,12 @@ def main():
     output, rows = bench_rows.read_rows(FLAGS.output)
     runs_dir = output.parent / "small_data_runs"
     rates = measured_rates(output)
+    sizes = sorted(int(s) for s in FLAGS.sizes)
+    copying = copying_floors(sizes)
     budgets = sorted(float(m) for m in FLAGS.minutes)
     for family, augment in itertools.product(FLAGS.families, FLAGS.augments):
         rate = rates[_rate_key(family, augment)]
-        for size, minutes in itertools.product((int(s) for s in FLAGS.sizes), budgets):
+        for size, minutes in itertools.product(sizes, budgets):
             steps = math.ceil(minutes * 60 * rate)
             setting = (family, size, augment, FLAGS.seed, minutes)
             if any(_setting(r) == setting for r in rows):
@@ -250,9 +283,10 @@ def main():
                    "minutes": minutes, "steps_per_second": rate, "seed": FLAGS.seed,
                    "metrics": report["metrics"], "real_floor": report["real_floor"]}  # fmt: skip
             rows = [r for r in rows if _setting(r) != setting]
-            print(write_results([*rows, row], output), flush=True)
+            print(write_results([*rows, row], output, copying), flush=True)
             rows.append(row)
     if rows:
+        write_results(rows, output, copying)  # also when every row was already there
         grids = ROOT / FLAGS.grids
         grids_figure(rows, grids, grids / "grids.png")
 

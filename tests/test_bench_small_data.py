@@ -21,9 +21,10 @@ def test_the_table_orders_rows_and_compares_each_augmentation_with_none_at_its_b
         _row("sagan", 1000, "none", 20.0),
     ]
 
-    lines = small_data.table(rows).splitlines()
+    copying = {1000: {"fid10k": 3.5, "is10k": 8.1, "kid10k": 0.004}}
+    lines = small_data.table(rows, copying).splitlines()
 
-    body = [line for line in lines[2:] if not line.startswith("| real")]
+    body = [line for line in lines[2:] if not line.startswith(("| real", "| copying"))]
     assert [line.split(" | ")[:4] for line in body] == [
         ["| DCGAN", "1,000", "10", "none"], ["| DCGAN", "1,000", "10", "diffaugment"],
         ["| DCGAN", "1,000", "30", "none"], ["| DCGAN", "1,000", "30", "ada"],
@@ -33,7 +34,9 @@ def test_the_table_orders_rows_and_compares_each_augmentation_with_none_at_its_b
     assert body[1].endswith("| -40% |") and body[3].endswith("| -40% |")
     assert body[6].endswith("| -40% |")
     assert body[0].endswith("|  |")
-    assert lines[-1].startswith("| real test images (floor) |")
+    assert lines[-2].startswith("| real test images (floor) |")
+    copied = "| copying the 1,000 training images | 1,000 | | | | 3.50 | 8.10 | 0.004 | |"
+    assert lines[-1] == copied
 
 
 def test_the_grids_figure_shows_each_setting_of_the_smallest_size_and_longest_budget(tmp_path):
@@ -65,8 +68,11 @@ def test_the_summary_shows_the_longest_budget_and_marks_the_best_augmentation():
         _row("sagan", 1000, "none", 20.0, minutes=30.0),
     ]
 
-    lines = small_data.summary(rows).splitlines()
+    copying = {1000: {"fid10k": 3.5}, 5000: {"fid10k": 1.25}}
+    lines = small_data.summary(rows, copying).splitlines()
 
     assert lines[0].startswith("| fid10k after 30 min | 1,000: none | 1,000: diffaugment |")
     assert lines[2] == "| DCGAN | 10.00 | 8.00 | 5.00 (-50%) | 4.00 |  |  |"
     assert lines[3] == "| SAGAN | 20.00 |  |  |  |  |  |"
+    assert lines[4] == "| copying the training images | 3.50 |  |  | 1.25 |  |  |"
+    assert len(small_data.summary(rows).splitlines()) == 4  # no copying row without floors

@@ -165,13 +165,19 @@ def subset(examples, info, count, seed):
             f"train_images must be in [1, {info.size}] ({info.name}'s train split), got {count}"
         )
     kept = np.zeros(info.size, bool)
-    kept[np.random.default_rng(seed).permutation(info.size)[:count]] = True
+    kept[subset_indices(info.size, count, seed)] = True
     kept = tf.constant(kept)
     examples = examples.enumerate().filter(lambda i, example: kept[i])
     examples = examples.map(lambda i, example: example).apply(
         tf.data.experimental.assert_cardinality(count)
     )
     return examples, dataclasses.replace(info, size=count)
+
+
+def subset_indices(size, count, seed):
+    """Positions, ascending, of the `count` examples of a `size`-example split that
+    `subset` keeps for `seed` (what scores the subset itself needs)."""
+    return np.sort(np.random.default_rng(seed).permutation(size)[:count])
 
 
 def _batched(examples, info, batch_size, seed, shuffle, repeat):

@@ -81,6 +81,7 @@ from zoo.metrics.reference import (  # noqa: F401
     reference_statistics,
 )
 from zoo.metrics.scoring import (  # noqa: F401
+    copying_floor,
     evaluate_model,
     format_class_table,
     format_table,

@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 
+from zoo import data
 from zoo.core import latents
 from zoo.core.cache import CACHE_ENV as CACHE_ENV  # re-exported: older code and tests read it here
 from zoo.core.errors import ZooError
@@ -20,7 +21,7 @@ from zoo.metrics.maths import (
     score_conditional,
 )
 from zoo.metrics.protocols import DEFAULT_METRICS, KID_ORDER_SEED, get_protocols
-from zoo.metrics.reference import check_image_shape, labelled_reference
+from zoo.metrics.reference import check_image_shape, labelled_reference, reference_order
 
 
 def score(metric_names, fake, reference, allow_fewer=False):
@@ -346,3 +347,26 @@ def real_data_floor(
             num_samples=conditional_sample_count(metric_names), skip=skips, allow_fewer=True,
         ))  # fmt: skip
     return results, len(test.activations)
+
+
+def copying_floor(
+    metric_names, *, dataset, image_shape, extractor, train_images, subset_seed=0, data_dir=None
+):
+    """The metrics of a generator that only copies the `train_images` examples a
+    `--train_images` run trains on (`data.subset`, chosen by `subset_seed`): those images
+    repeated up to each protocol's count, scored against the whole train split.
+
+    On a small subset, a low FID may come from memorising it; this says how low copying
+    alone gets. It needs no extraction: the subset's rows are in the cached reference.
+
+    Returns:
+        dict: result name -> float.
+    """
+    reference = labelled_reference(dataset, "train", image_shape, extractor, data_dir).activations
+    examples = data.subset_indices(len(reference), train_images, subset_seed)
+    # Row i of the reference is example reference_order(N)[i]: invert that order.
+    rows = np.argsort(reference_order(len(reference)))[examples]
+    count = max(protocol.num_samples for protocol in get_protocols(metric_names))
+    copies = np.resize(rows, count)  # repeats the subset in turn
+    fake = extractors.Activations(reference.features[copies], reference.logits[copies])
+    return score(metric_names, fake, reference)

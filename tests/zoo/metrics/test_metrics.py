@@ -626,6 +626,34 @@ def test_real_data_floor_of_a_conditional_model_scores_the_test_images_by_label(
     assert set(unconditional) == {"fid120"}
 
 
+def test_copying_floor_scores_the_training_subset_itself_repeated(
+    fake_fashion_mnist, cache, tmp_path, fid120
+):
+    from zoo import data
+
+    extractor = extractors.ClassifierExtractor(_tiny_classifier_file(tmp_path / "c.keras"))
+    subset, _ = data.load_dataset(
+        "fashion_mnist", batch_size=30, train_images=30, subset_seed=3, shuffle=False,
+        repeat=False, data_dir=fake_fashion_mnist,
+    )  # fmt: skip
+    ((images, _),) = list(subset)
+    features, logits = extractor(images.numpy())
+    copied = extractors.Activations(np.tile(features, (4, 1)), np.tile(logits, (4, 1)))
+    reference = metrics.reference_activations("fashion_mnist", "train", (28, 28, 1), extractor,
+                                              fake_fashion_mnist)  # fmt: skip
+    floor = metrics.copying_floor(
+        fid120, dataset="fashion_mnist", image_shape=(28, 28, 1), extractor=extractor,
+        train_images=30, subset_seed=3, data_dir=fake_fashion_mnist,
+    )  # fmt: skip
+    assert floor["fid120"] == pytest.approx(metrics.score(fid120, copied, reference)["fid120"])
+    assert floor["fid120"] > 0.01  # a quarter of the split is not the split
+    whole = metrics.copying_floor(
+        fid120, dataset="fashion_mnist", image_shape=(28, 28, 1), extractor=extractor,
+        train_images=120, subset_seed=3, data_dir=fake_fashion_mnist,
+    )  # fmt: skip
+    assert whole["fid120"] == pytest.approx(0.0, abs=1e-3)  # copying all of it is the split
+
+
 def test_labelled_reference_caches_labels_in_the_order_of_the_activations(
     fake_fashion_mnist, cache, lookup_extractor
 ):
