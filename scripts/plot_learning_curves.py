@@ -74,10 +74,8 @@ def describe_crossings(found):
             if leader is None:
                 parts.append(f"no common range of {unit}")
                 continue
-            where = ", ".join(f"{x:,.0f}" for x in xs) or "nowhere"
-            parts.append(
-                f"by {unit}: cross at {where}; {(first, second)[leader][0]} lower at the end"
-            )
+            where = f"cross at {', '.join(f'{x:,.0f}' for x in xs)}" if xs else "no crossing"
+            parts.append(f"by {unit}: {where}; {(first, second)[leader][0]} lower at the end")
         lines.append(f"{first[0]} vs {second[0]}: " + "; ".join(parts))
     return lines
 
