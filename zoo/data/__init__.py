@@ -160,12 +160,9 @@ def subset(examples, info, count, seed):
     Raises:
         ZooError: `count` not in [1, the split's size].
     """
-    if info.size is None or not 1 <= count <= info.size:
-        raise ZooError(
-            f"train_images must be in [1, {info.size}] ({info.name}'s train split), got {count}"
-        )
+    indices = subset_indices(info.size, count, seed, f"{info.name}'s train split")
     kept = np.zeros(info.size, bool)
-    kept[subset_indices(info.size, count, seed)] = True
+    kept[indices] = True
     kept = tf.constant(kept)
     examples = examples.enumerate().filter(lambda i, example: kept[i])
     examples = examples.map(lambda i, example: example).apply(
@@ -174,9 +171,15 @@ def subset(examples, info, count, seed):
     return examples, dataclasses.replace(info, size=count)
 
 
-def subset_indices(size, count, seed):
+def subset_indices(size, count, seed, split="the train split"):
     """Positions, ascending, of the `count` examples of a `size`-example split that
-    `subset` keeps for `seed` (what scores the subset itself needs)."""
+    `subset` keeps for `seed` (what scores the subset itself needs).
+
+    Raises:
+        ZooError: `count` not in [1, size] (the message names `split`).
+    """
+    if size is None or not 1 <= count <= size:
+        raise ZooError(f"train_images must be in [1, {size}] ({split}), got {count}")
     return np.sort(np.random.default_rng(seed).permutation(size)[:count])
 
 

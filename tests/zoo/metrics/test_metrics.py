@@ -652,6 +652,11 @@ def test_copying_floor_scores_the_training_subset_itself_repeated(
         train_images=120, subset_seed=3, data_dir=fake_fashion_mnist,
     )  # fmt: skip
     assert whole["fid120"] == pytest.approx(0.0, abs=1e-3)  # copying all of it is the split
+    with pytest.raises(ZooError, match=r"train_images must be in \[1, 120\] .*got 121"):
+        metrics.copying_floor(
+            fid120, dataset="fashion_mnist", image_shape=(28, 28, 1), extractor=extractor,
+            train_images=121, data_dir=fake_fashion_mnist,
+        )  # fmt: skip
 
 
 def test_labelled_reference_caches_labels_in_the_order_of_the_activations(
