@@ -47,8 +47,21 @@ def entry_dir(name):
     folder = pretrained_dir() / name
     if not presets.is_preset(folder) or name != folder.name:
         valid = ", ".join(list_pretrained()) or f"none in {pretrained_dir()}"
+        if _has_recipe(name):
+            raise ZooError(
+                f"pretrained model {name!r} has a recipe but is not trained yet; train it with "
+                f"`make pretrained ENTRIES={name}` in a checkout; trained: {valid}"
+            )
         raise ZooError(f"unknown pretrained model {name!r}; valid names: {valid}")
     return folder
+
+
+def _has_recipe(name):
+    # Imported here, on the error path only: the catalogue's recipes sit a layer above
+    # loading (publishing loads presets), and a plain lookup must not need them.
+    from zoo.catalogue import recipes
+
+    return name in recipes.RECIPES
 
 
 def resolve(name_or_folder):

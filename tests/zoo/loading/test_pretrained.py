@@ -118,6 +118,15 @@ def test_load_of_unknown_name_lists_the_catalogue(dcgan_preset):
         zoo.load("nope")
 
 
+def test_load_of_a_recipe_not_yet_trained_says_how_to_train_it(catalogue):
+    with pytest.raises(
+        ZooError,
+        match=r"'dcgan_fashion_mnist' has a recipe but is not trained"
+        r" yet; train it with `make pretrained ENTRIES=dcgan_fashion_mnist`",
+    ):
+        zoo.load("dcgan_fashion_mnist")
+
+
 def test_load_of_a_folder_that_is_not_a_preset_says_so(tmp_path):
     with pytest.raises(ZooError, match="is a folder but not a preset"):
         zoo.load(tmp_path)
