@@ -42,7 +42,9 @@ def entry_dir(name):
     """The preset folder of catalogue entry `name`.
 
     Raises:
-        ZooError: for an unknown name; the message lists the valid ones.
+        ZooError: for an unknown name, the message lists the valid ones; for a
+            name whose recipe exists but whose entry is not trained, it says how
+            to train it.
     """
     folder = pretrained_dir() / name
     if not presets.is_preset(folder) or name != folder.name:
