@@ -15,7 +15,6 @@ import subprocess
 import sys
 
 from zoo import data, training
-from zoo.catalogue import recipes
 from zoo.core.errors import ZooError
 from zoo.drawing import pictures
 from zoo.loading import presets, sources
@@ -134,7 +133,7 @@ def model_card(recipe, config, summary, report, gan, workdir, root=ROOT):
         "training_command": recipe.command(),
         "recipe_notes": recipe.notes,
         "budget": {
-            "seconds_of_bench_throughput": recipes.BUDGET_SECONDS,
+            "seconds_of_bench_throughput": recipe.budget_seconds,
             "bench_images_per_second": recipe.images_per_second,
         }
         if recipe.images_per_second

@@ -4,10 +4,10 @@
 time; the model card of each entry records its command word for word.
 
 Budgets are counted in images seen, not in seconds, so that a run slowed by
-other work on the machine still gets its fair share: two hours of the family's
-`make bench` throughput on 2 CPU cores (bfloat16's where the family trains in
-it), `steps = 7200 s * images/s / (batch * d_steps)`, rounded to the
-evaluation interval.
+other work on the machine still gets its fair share: at most two hours of the
+family's `make bench` throughput on 2 CPU cores (bfloat16's where the family
+trains in it), `steps = seconds * images/s / (batch * d_steps)`, rounded to
+the evaluation interval. Entries with a shorter budget say why in their notes.
 
 This module imports nothing heavy: the listing command reads it without
 TensorFlow.
@@ -16,7 +16,8 @@ TensorFlow.
 import dataclasses
 import shlex
 
-# Seconds of the family's measured throughput that an image entry's budget buys.
+# Seconds of the family's measured throughput that an image entry's budget buys
+# unless its recipe asks for fewer.
 BUDGET_SECONDS = 7200
 RUNS_DIR = "runs/pretrained"
 
@@ -33,6 +34,9 @@ class Recipe:
         flags: the other `train.py` flags, in the order the command shows them.
         images_per_second: the `make bench` throughput the budget was counted
             at (`None` for the 2-D entries, whose budget is a fixed step count).
+        budget_seconds: seconds of that throughput the budget buys.
+        d_steps: the family's critic steps per generator step, whose real
+            images the budget counts too.
         model_kwargs: constructor overrides (`--model_kwargs`).
         eval_every: steps between learning-curve evaluations (`--eval_every`).
         notes: why the recipe differs from the family's defaults.
@@ -44,6 +48,8 @@ class Recipe:
     steps: int
     flags: dict = dataclasses.field(default_factory=dict)
     images_per_second: float | None = None
+    budget_seconds: int | None = None
+    d_steps: int = 1
     model_kwargs: dict = dataclasses.field(default_factory=dict)
     eval_every: int | None = None
     notes: str = ""
@@ -78,16 +84,18 @@ def _literal(value):
 
 
 def _image_recipe(name, model, images_per_second, batch_size=64, d_steps=1, eval_every=2000,
-                  **kwargs):  # fmt: skip
-    """An image entry whose steps are its two-hour image budget."""
-    images = BUDGET_SECONDS * images_per_second
+                  budget_seconds=BUDGET_SECONDS, **kwargs):  # fmt: skip
+    """An image entry whose steps are its image budget: `budget_seconds` of the
+    family's bench throughput."""
+    images = budget_seconds * images_per_second
     steps = max(eval_every, round(images / (batch_size * d_steps) / eval_every) * eval_every)
     flags = {"batch_size": batch_size, "seed": 0, "checkpoint_every": 1000,
              "sample_every": eval_every, "keep_checkpoints": 2}  # fmt: skip
     flags.update(kwargs.pop("flags", {}))
     return Recipe(
         name=name, model=model, dataset="fashion_mnist", steps=steps, flags=flags,
-        images_per_second=images_per_second, eval_every=eval_every, **kwargs,
+        images_per_second=images_per_second, budget_seconds=budget_seconds, d_steps=d_steps,
+        eval_every=eval_every, **kwargs,
     )  # fmt: skip
 
 
@@ -115,7 +123,8 @@ RECIPES = {
             "vanilla_gan_fashion_mnist",
             "vanilla_gan",
             images_per_second=3490,
-            eval_every=20_000,
+            budget_seconds=1200,
+            eval_every=5000,
             flags={
                 "mixed_precision": "float32",
                 "lr_decay": "linear",
@@ -123,9 +132,11 @@ RECIPES = {
                 "checkpoint_every": 10_000,
             },
             model_kwargs={"ema_decay": 0.9999},
-            notes="float32 (bfloat16 is 1.08x faster for its dense layers, too little to risk "
-            "the quality); 25 steps per call, since its step is short enough for the Python "
-            "between steps to cost a quarter of the time; DCGAN's EMA horizon and linear decay",
+            notes="20 minutes of its throughput, not two hours, so that the three last entries "
+            "trained in one three-hour sitting on 2 cores; float32 (bfloat16 is 1.08x faster for "
+            "its dense layers, too little to risk the quality); 25 steps per call, since its step "
+            "is short enough for the Python between steps to cost a quarter of the time; "
+            "DCGAN's EMA horizon and linear decay",
         ),  # fmt: skip
         _image_recipe(
             "dcgan_fashion_mnist",
@@ -140,13 +151,36 @@ RECIPES = {
             "wgan_gp_fashion_mnist",
             "wgan_gp",
             images_per_second=550,
+            budget_seconds=2700,
             d_steps=5,
-            eval_every=1000,
+            eval_every=500,
             flags={"mixed_precision": "bfloat16", "lr_decay": "linear"},
             model_kwargs={"ema_decay": 0.999},
-            notes="bfloat16 (1.49x; fid10k at equal steps 18.83 vs 18.34, within the 0.30 two "
-            "float32 runs differ by); an EMA generator over about 1,000 of its 12,000 steps and "
-            "learning rates falling linearly to 0",
+            notes="45 minutes of its throughput, not two hours, so that the three last entries "
+            "trained in one three-hour sitting on 2 cores; bfloat16 (1.49x; fid10k at equal "
+            "steps 18.83 vs 18.34, within the 0.30 two float32 runs differ by); an EMA generator "
+            "over about 1,000 of its 4,500 steps and learning rates falling linearly to 0",
+        ),  # fmt: skip
+        _image_recipe(
+            "progan_fashion_mnist",
+            "progan",
+            images_per_second=296,
+            budget_seconds=2700,
+            eval_every=1000,
+            flags={"mixed_precision": "float32", "lr_decay": "linear"},
+            model_kwargs={
+                "images_per_phase": 60_000,
+                "fused_upsampling": True,
+                "fused_downsampling": True,
+                "ema_decay": 0.999,
+            },
+            notes="45 minutes of its throughput, not two hours, so that the three last entries "
+            "trained in one three-hour sitting on 2 cores; the rate is make bench's 238 images/s "
+            "times the 1.25x fused resampling gains at 32x32; NVIDIA's fused resampling, which "
+            "scored 14.21 vs 14.97 at equal time (bench/results/variants_progan.md); 60,000 "
+            "images a phase, so that 32x32 is faded in after 360,000 images and holds the other "
+            "440,000; float32 (bfloat16 is not yet compared at equal steps for ProGAN); the "
+            "official EMA horizon and learning rates falling linearly to 0",
         ),  # fmt: skip
         _image_recipe(
             "sagan_fashion_mnist",

@@ -44,6 +44,19 @@ def test_every_catalogue_recipe_parses_as_train_py_flags():
         assert recipe.name.startswith(f"{recipe.model}_{recipe.dataset}")
 
 
+def test_image_budgets_are_images_of_bench_throughput_rounded_to_the_evaluation_interval():
+    for recipe in recipes.RECIPES.values():
+        if recipe.images_per_second is None:
+            continue
+        images = recipe.budget_seconds * recipe.images_per_second
+        batch = recipe.flags["batch_size"] * recipe.d_steps
+        assert recipe.budget_seconds <= recipes.BUDGET_SECONDS, recipe.name
+        assert recipe.steps % recipe.eval_every == 0, recipe.name
+        assert abs(recipe.steps * batch - images) <= recipe.eval_every * batch / 2, recipe.name
+        if recipe.budget_seconds < recipes.BUDGET_SECONDS:
+            assert "not two hours" in recipe.notes, recipe.name
+
+
 def test_publish_writes_a_verified_preset_with_its_card_and_strip(tmp_path):
     workdir = tmp_path / "run"
     _train(workdir)
