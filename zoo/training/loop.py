@@ -403,6 +403,10 @@ class RunCallbacks:
                 config.log_every, config.steps, examples_per_step, _say, self.budget
             )
         self.all.append(self.progress)
+        # `fit` hands them the model; a rerun of a finished run never calls it,
+        # yet still writes its last grid.
+        for callback in self.all:
+            callback.set_model(model)
 
     def budget_spent(self):
         return self.budget is not None and self.budget.spent

@@ -249,6 +249,17 @@ def points_config(workdir, steps=6, **overrides):
     return tiny_config(workdir, steps=steps, **{**settings, **overrides})
 
 
+def test_train_rerun_of_a_finished_run_trains_nothing_and_keeps_its_model(tmp_path, capsys):
+    first = training.train(points_config(tmp_path, steps=4))
+    before = sources.load_workdir_model(tmp_path).generate(4, seed=1)
+
+    again = training.train(points_config(tmp_path, steps=4))
+
+    assert "already at step 4 >= --steps=4; nothing to train" in capsys.readouterr().out
+    assert again["step"] == first["step"] == 4 and again["start_step"] == 4
+    np.testing.assert_array_equal(sources.load_workdir_model(tmp_path).generate(4, seed=1), before)
+
+
 def test_train_config_default_workdir_follows_the_model():
     assert training.TrainConfig(model="wgan_gp").workdir == "runs/wgan_gp"
     assert training.TrainConfig().workdir == "runs/dcgan"
