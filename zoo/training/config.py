@@ -237,6 +237,23 @@ def resolve_precision(config, previous=None):
     return dataclasses.replace(config, mixed_precision=chosen), line
 
 
+def emulated_bfloat16_warning(config):
+    """A line warning that `config` computes in bfloat16 where the machine only
+    emulates it, `None` otherwise.
+
+    A recipe or a resumed run can ask for bfloat16 on a machine without it: on
+    a CPU without AVX512_BF16 or AMX, WGAN-GP's bfloat16 step took 9x as long as
+    its float32 one, so a run the user expects to take two hours takes a day.
+    """
+    if config.mixed_precision != "bfloat16" or native_bfloat16(config.strategy):
+        return None
+    return (
+        "warning: this machine has no native bfloat16 (AVX512_BF16, AMX, GPUs from compute "
+        "capability 8.0, TPUs) and emulates it, several times slower than float32; for a "
+        "new run, pass --mixed_precision=auto or float32"
+    )
+
+
 def native_bfloat16(strategy="default"):
     """Whether this machine computes bfloat16 natively: a TPU, GPUs of compute
     capability 8.0 or above, or a CPU with AVX512_BF16 or AMX."""

@@ -33,6 +33,7 @@ from zoo.training.config import (
     compile_model,
     divergence_error,
     dtype_policy,
+    emulated_bfloat16_warning,
     resolve_precision,
 )
 
@@ -160,8 +161,9 @@ def run_training(config):
     run_files.check_workdir(workdir)
     previous = run_files.read_previous_config(workdir)
     config, precision_choice = resolve_precision(config, previous)
-    if precision_choice:
-        _say(precision_choice)
+    for line in (precision_choice, emulated_bfloat16_warning(config)):
+        if line:
+            _say(line)
     changes = run_files.check_resumable(config, workdir, previous)
     keras.utils.set_random_seed(config.seed)
     if config.deterministic:

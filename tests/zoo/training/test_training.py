@@ -477,6 +477,24 @@ def test_auto_precision_takes_bfloat16_only_where_measured_native_and_new(
     assert training.resolve_precision(resolved, previous) == (resolved, None)
 
 
+@pytest.mark.parametrize(
+    "flags, precision, warned",
+    [({"avx2", "fma"}, "bfloat16", True), ({"avx512_bf16"}, "bfloat16", False),
+     ({"avx2", "fma"}, None, False)],
+    ids=["emulated", "native", "float32"],
+)  # fmt: skip
+def test_bfloat16_on_a_machine_that_emulates_it_is_warned_about(
+    tmp_path, monkeypatch, flags, precision, warned
+):
+    monkeypatch.setattr(training.config, "cpu_flags", lambda: flags)
+    config = training.TrainConfig(workdir=str(tmp_path), mixed_precision=precision)
+
+    line = training.config.emulated_bfloat16_warning(config)
+
+    assert (line is not None) == warned
+    assert not warned or "--mixed_precision=auto or float32" in line
+
+
 @pytest.mark.usefixtures("fashion_mnist_files")
 def test_auto_precision_is_printed_recorded_and_kept_on_resume(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(training.config, "cpu_flags", lambda: {"amx_bf16"})
@@ -487,6 +505,7 @@ def test_auto_precision_is_printed_recorded_and_kept_on_resume(tmp_path, monkeyp
     said = capsys.readouterr().out
     assert "mixed precision auto: bfloat16 (this machine computes bfloat16 natively)" in said
     assert "mixed precision auto: bfloat16 (as the run started)" in said
+    assert said.count("warning: this machine has no native bfloat16") == 1  # the resumed run
     assert json.loads((tmp_path / "config.json").read_text())["mixed_precision"] == "bfloat16"
 
 
