@@ -29,8 +29,18 @@ INTENDED_USE = (
 LIMITATIONS = (
     "Trained on {dataset} only, at {shape}; it knows nothing else. Scores use the zoo's "
     "Fashion-MNIST classifier, not Inception: they rank models of this catalogue, they are not "
-    "comparable with published FIDs. A two-hour CPU budget, far from the papers' schedules."
+    "comparable with published FIDs. {budget}, far from the papers' schedules."
 )
+
+
+def budget_words(recipe):
+    """The card's words for a recipe's budget: "A two-hour CPU budget", "A 30-minute
+    CPU budget", or the step count of an entry without a time budget."""
+    if recipe.budget_seconds is None:
+        return f"A budget of {recipe.steps:,} steps on a CPU"
+    minutes = round(recipe.budget_seconds / 60)
+    length = "two-hour" if minutes == 120 else f"{minutes}-minute"
+    return f"A {length} CPU budget"
 
 
 def publish(recipe, output_dir, strips_dir, root=ROOT, workdir=None):
@@ -149,7 +159,9 @@ def model_card(recipe, config, summary, report, gan, workdir, root=ROOT):
         },
         "learning_curve": learning_curve(workdir, gan, config),
         "intended_use": INTENDED_USE,
-        "limitations": LIMITATIONS.format(dataset=config.dataset, shape=tuple(gan.image_shape)),
+        "limitations": LIMITATIONS.format(
+            dataset=config.dataset, shape=tuple(gan.image_shape), budget=budget_words(recipe)
+        ),
         "published": datetime.date.today().isoformat(),
     }
     return card

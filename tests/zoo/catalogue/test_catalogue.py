@@ -57,6 +57,15 @@ def test_image_budgets_are_images_of_bench_throughput_rounded_to_the_evaluation_
             assert "not two hours" in recipe.notes, recipe.name
 
 
+def test_card_limitations_state_each_recipes_own_budget():
+    words = {name: catalogue.publishing.budget_words(r) for name, r in recipes.RECIPES.items()}
+
+    assert words["dcgan_fashion_mnist"] == "A two-hour CPU budget"
+    assert words["progan_fashion_mnist"] == "A 30-minute CPU budget"
+    assert words["wgan_gp_fashion_mnist"] == "A 20-minute CPU budget"
+    assert words["vanilla_gan_ring8"] == "A budget of 50,000 steps on a CPU"
+
+
 def test_publish_writes_a_verified_preset_with_its_card_and_strip(tmp_path):
     workdir = tmp_path / "run"
     _train(workdir)
