@@ -214,7 +214,9 @@ def test_random_sampling_noise_differs_per_sample_repeats_per_seed_and_ends_with
     with gan.sampling_noise("const"):
         np.testing.assert_array_equal(gan.generate(latents=same_latent), const)
 
-    np.testing.assert_array_equal(const[0], const[1])  # one noise image for every sample
+    # One noise image for every sample; on AVX2 CPUs a sample's batch position moves
+    # it by up to 4e-7, fresh noise by far more.
+    np.testing.assert_allclose(const[0], const[1], rtol=0, atol=1e-6)
     assert not np.allclose(first[0], first[1])  # fresh noise per sample
     np.testing.assert_array_equal(first, again)
     assert not np.allclose(first, other)
