@@ -243,7 +243,7 @@ def emulated_bfloat16_warning(config):
 
     A recipe or a resumed run can ask for bfloat16 on a machine without it: on
     a CPU without AVX512_BF16 or AMX, WGAN-GP's bfloat16 step took 9x as long as
-    its float32 one, so a run the user expects to take two hours takes a day.
+    its float32 one, so a run the user expects to take two hours takes most of a day.
     """
     if config.mixed_precision != "bfloat16" or native_bfloat16(config.strategy):
         return None
