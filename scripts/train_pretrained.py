@@ -12,6 +12,7 @@ every metric with its protocol and the learning curve, and a sample strip in
 `docs/catalogue/<name>.png`.
 """
 
+import os
 import pathlib
 import subprocess
 import sys
@@ -53,7 +54,10 @@ def main():
 
 
 def _run(command, what):
-    result = subprocess.run(command, cwd=ROOT)
+    # Unbuffered: `make pretrained > log` then shows each run's progress lines as they
+    # come, not in 8 KB blocks an hour late.
+    unbuffered = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    result = subprocess.run(command, cwd=ROOT, env=unbuffered)
     if result.returncode != 0:
         raise ZooError(f"{what}: {pathlib.Path(command[1]).name} failed (exit "
                        f"{result.returncode}); rerun to resume")  # fmt: skip
