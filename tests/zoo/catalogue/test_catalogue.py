@@ -81,6 +81,9 @@ def test_publish_writes_a_verified_preset_with_its_card_and_strip(tmp_path):
     assert card["steps"] == 4 and card["images_seen"] == 4 * 8
     assert card["machine"]["cores"] >= 1 and card["machine"]["precision"] == "float32"
     assert card["wall_time_seconds"] > 0
+    assert card["limitations"].endswith(
+        "A budget of 4 steps on a CPU, far from the papers' schedules."
+    )
     assert card["real_floor"]["num_modes_covered"] == 8
     assert card["metrics"]["num_modes"] == 8 and card["evaluation"]["seed"] == 0
     assert (tmp_path / "strips" / "vanilla_gan_ring8.png").stat().st_size > 0
