@@ -31,6 +31,7 @@ strength the data needs within the run.
 """
 
 import itertools
+import json
 import math
 import pathlib
 import shutil
@@ -91,6 +92,9 @@ def run(family, augment, size, steps, minutes, runs_dir):
                    f"--batch_size={FLAGS.batch_size}", "--sample_every=1000",
                    "--checkpoint_every=500")  # fmt: skip
     report = timed.score(workdir, FLAGS.seed)
+    # What `--mixed_precision=auto` chose (config.json records it; None is float32).
+    config = json.loads((workdir / "config.json").read_text())
+    report["precision"] = config.get("mixed_precision") or "float32"
     if size == min(int(s) for s in FLAGS.sizes):
         grids = ROOT / FLAGS.grids
         grids.mkdir(parents=True, exist_ok=True)
@@ -151,9 +155,9 @@ def table(rows, copying=None):
     """The Markdown table of every run, the real-data floor and, for each size in
     `copying` (size -> metrics of `copying_floors`), what copying that subset scores."""
     lines = [
-        "| family | training images | minutes | augmentation | steps | fid10k | is10k | kid10k | "
-        "fid10k vs none |",
-        "|---|---:|---:|---|---:|---:|---:|---:|---:|",
+        "| family | training images | minutes | augmentation | steps | precision | fid10k | "
+        "is10k | kid10k | fid10k vs none |",
+        "|---|---:|---:|---|---:|---|---:|---:|---:|---:|",
     ]
     plain = {_budget(r): r["metrics"]["fid10k"] for r in rows if r["augment"] == "none"}
     for r in sorted(rows, key=lambda r: (FAMILIES.index(r["family"]), r["size"], r["minutes"],
@@ -162,18 +166,18 @@ def table(rows, copying=None):
         change = "" if base is None or r["augment"] == "none" else f"{m['fid10k'] / base - 1:+.0%}"
         lines.append(
             f"| {LABELS[r['family']]} | {r['size']:,} | {r['minutes']:g} | {r['augment']} | "
-            f"{r['steps']:,} | {m['fid10k']:.2f} | {m['is10k']:.2f} | {m['kid10k']:.3f} | "
-            f"{change} |"
+            f"{r['steps']:,} | {r.get('precision', '')} | {m['fid10k']:.2f} | {m['is10k']:.2f} | "
+            f"{m['kid10k']:.3f} | {change} |"
         )
     if rows:
         floor = rows[-1]["real_floor"]
         lines.append(
-            f"| real test images (floor) | | | | | {floor['fid10k']:.2f} | {floor['is10k']:.2f} | "
-            f"{floor['kid10k']:.3f} | |"
+            f"| real test images (floor) | | | | | | {floor['fid10k']:.2f} | "
+            f"{floor['is10k']:.2f} | {floor['kid10k']:.3f} | |"
         )
     for size, m in sorted((copying or {}).items()):
         lines.append(
-            f"| copying the {size:,} training images | {size:,} | | | | {m['fid10k']:.2f} | "
+            f"| copying the {size:,} training images | {size:,} | | | | | {m['fid10k']:.2f} | "
             f"{m['is10k']:.2f} | {m['kid10k']:.3f} | |"
         )
     return "\n".join(lines)
@@ -217,7 +221,8 @@ def write_results(rows, output, copying=None):
         f"Fashion-MNIST 32x32 subsets (seed {FLAGS.seed}), each budget's minutes of training "
         f"at each setting's measured throughput, batch {FLAGS.batch_size}, ADA speed "
         f"{FLAGS.ada_speed:,} images; scored by `evaluate.py` (shipped classifier) against "
-        f"the whole train split, not the subset, with the whole test split as the floor"
+        f"the whole train split, not the subset, with the whole test split as the floor; "
+        f"precision is what `--mixed_precision=auto` chose on the machine that ran the row"
         f"\n\n{table(rows, copying)}\n\n{summary(rows, copying)}\n"
     )
     return bench_rows.write_rows(rows, output, text)
@@ -282,7 +287,8 @@ def main():
             report = run(family, augment, size, steps, minutes, runs_dir)
             row = {"family": family, "size": size, "augment": augment, "steps": steps,
                    "minutes": minutes, "steps_per_second": rate, "seed": FLAGS.seed,
-                   "metrics": report["metrics"], "real_floor": report["real_floor"]}  # fmt: skip
+                   "precision": report["precision"], "metrics": report["metrics"],
+                   "real_floor": report["real_floor"]}  # fmt: skip
             rows = [r for r in rows if _setting(r) != setting]
             print(write_results([*rows, row], output, copying), flush=True)
             rows.append(row)

@@ -7,7 +7,8 @@ def _row(family, size, augment, fid, minutes=10.0):
     metrics = {"fid10k": fid, "is10k": 7.0, "kid10k": 0.01}
     floor = {"fid10k": 0.07, "is10k": 8.58, "kid10k": 0.001}
     return {"family": family, "size": size, "augment": augment, "steps": 1000,
-            "minutes": minutes, "metrics": metrics, "real_floor": floor}  # fmt: skip
+            "minutes": minutes, "precision": "float32", "metrics": metrics,
+            "real_floor": floor}  # fmt: skip
 
 
 def test_the_table_orders_rows_and_compares_each_augmentation_with_none_at_its_budget():
@@ -35,7 +36,8 @@ def test_the_table_orders_rows_and_compares_each_augmentation_with_none_at_its_b
     assert body[6].endswith("| -40% |")
     assert body[0].endswith("|  |")
     assert lines[-2].startswith("| real test images (floor) |")
-    copied = "| copying the 1,000 training images | 1,000 | | | | 3.50 | 8.10 | 0.004 | |"
+    assert body[0].split(" | ")[4:7] == ["1,000", "float32", "10.00"]
+    copied = "| copying the 1,000 training images | 1,000 | | | | | 3.50 | 8.10 | 0.004 | |"
     assert lines[-1] == copied
 
 
