@@ -18,7 +18,7 @@ need a quiet machine, and their rates are kept in the JSON rows, so a rerun
 does not probe again. `evaluate.py` scores each run against the whole train
 split, not the subset it saw (the shipped classifier's FID, IS and KID of
 10,000 samples; the test split is the floor), each run's
-last sample grid is copied to `--grids` for the runs on the smallest size, and
+last sample grid is copied to `--grids` for the runs on `--grid_size` images, and
 the Markdown table is rebuilt after every run. Its last rows score each subset
 itself, repeated to 10,000 samples (`metrics.copying_floor`): a generator that
 memorised its training images would score that, so a fid10k near it is no proof
@@ -72,7 +72,8 @@ def define_flags():
     flags.DEFINE_integer("batch_size", 64, "Batch size.", lower_bound=1)
     flags.DEFINE_integer("seed", 0, "Seed of every run and subset.")
     flags.DEFINE_string("output", "bench/results/small_data.md", "Markdown table written here.")
-    flags.DEFINE_string("grids", "docs/small-data", "Sample grids of the smallest size go here.")
+    flags.DEFINE_string("grids", "docs/small-data", "Sample grids of --grid_size go here.")
+    flags.DEFINE_integer("grid_size", 1000, "Training-set size whose sample grids are kept.")
 
 
 def augment_spec(augment):
@@ -95,7 +96,7 @@ def run(family, augment, size, steps, minutes, runs_dir):
     # What `--mixed_precision=auto` chose (config.json records it; None is float32).
     config = json.loads((workdir / "config.json").read_text())
     report["precision"] = config.get("mixed_precision") or "float32"
-    if size == min(int(s) for s in FLAGS.sizes):
+    if size == FLAGS.grid_size:
         grids = ROOT / FLAGS.grids
         grids.mkdir(parents=True, exist_ok=True)
         last = sorted((workdir / "samples").glob("step_*.png"))[-1]
@@ -185,16 +186,19 @@ def table(rows, copying=None):
 
 def summary(rows, copying=None):
     """The README's view: fid10k of each family (rows) and setting (columns: each size's
-    augmentations) after the longest budget, the best augmentation's change against none
-    in brackets; a last row, under each size's first column, what copying its images
-    scores (`copying`: size -> metrics)."""
-    minutes = max(r["minutes"] for r in rows)
+    augmentations) after that size's longest budget (sizes may have run for different
+    budgets), the best augmentation's change against none in brackets; a last row, under
+    each size's first column, what copying its images scores (`copying`: size -> metrics)."""
+    longest = {}
+    for r in rows:
+        longest[r["size"]] = max(longest.get(r["size"], 0.0), r["minutes"])
     final = {(r["family"], r["size"], r["augment"]): r["metrics"]["fid10k"]
-             for r in rows if r["minutes"] == minutes}  # fmt: skip
-    sizes = sorted({size for _, size, _ in final})
+             for r in rows if r["minutes"] == longest[r["size"]]}  # fmt: skip
+    sizes = sorted(longest)
     families = [f for f in FAMILIES if any(f == family for family, _, _ in final)]
-    head = " | ".join(f"{size:,}: {augment}" for size in sizes for augment in AUGMENTS)
-    lines = [f"| fid10k after {minutes:g} min | {head} |",
+    head = " | ".join(f"{size:,}, {longest[size]:g} min: {augment}"
+                      for size in sizes for augment in AUGMENTS)  # fmt: skip
+    lines = [f"| fid10k | {head} |",
              "|---|" + "---:|" * (len(sizes) * len(AUGMENTS))]  # fmt: skip
     for family in families:
         cells = []

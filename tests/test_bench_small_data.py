@@ -60,20 +60,21 @@ def test_the_grids_figure_shows_each_setting_of_the_smallest_size_and_longest_bu
     assert (width, height) == (2 * 260, 2 * 280)  # 2 families x 2 settings, 1,000 images, 30 min
 
 
-def test_the_summary_shows_the_longest_budget_and_marks_the_best_augmentation():
+def test_the_summary_shows_each_sizes_longest_budget_and_marks_the_best_augmentation():
     rows = [
         _row("dcgan", 1000, "none", 10.0, minutes=30.0),
         _row("dcgan", 1000, "diffaugment", 8.0, minutes=30.0),
         _row("dcgan", 1000, "ada", 5.0, minutes=30.0),
         _row("dcgan", 1000, "ada", 1.0),  # a shorter budget: not shown
-        _row("dcgan", 5000, "none", 4.0, minutes=30.0),
+        _row("dcgan", 5000, "none", 4.0),  # 5,000 images ran for 10 minutes only
         _row("sagan", 1000, "none", 20.0, minutes=30.0),
     ]
 
     copying = {1000: {"fid10k": 3.5}, 5000: {"fid10k": 1.25}}
     lines = small_data.summary(rows, copying).splitlines()
 
-    assert lines[0].startswith("| fid10k after 30 min | 1,000: none | 1,000: diffaugment |")
+    assert lines[0].startswith("| fid10k | 1,000, 30 min: none | 1,000, 30 min: diffaugment |")
+    assert "| 5,000, 10 min: none |" in lines[0]
     assert lines[2] == "| DCGAN | 10.00 | 8.00 | 5.00 (-50%) | 4.00 |  |  |"
     assert lines[3] == "| SAGAN | 20.00 |  |  |  |  |  |"
     assert lines[4] == "| copying the training images | 3.50 |  |  | 1.25 |  |  |"
