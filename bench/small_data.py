@@ -73,7 +73,9 @@ def define_flags():
     flags.DEFINE_integer("seed", 0, "Seed of every run and subset.")
     flags.DEFINE_string("output", "bench/results/small_data.md", "Markdown table written here.")
     flags.DEFINE_string("grids", "docs/small-data", "Sample grids of --grid_size go here.")
-    flags.DEFINE_integer("grid_size", 1000, "Training-set size whose sample grids are kept.")
+    flags.DEFINE_integer(
+        "grid_size", 1000, "Training-set size whose sample grids are kept.", lower_bound=1
+    )
 
 
 def augment_spec(augment):
@@ -108,8 +110,8 @@ def grid_name(family, size, augment, minutes):
     return f"{family}_{size}_{augment}_{minutes:g}min.png"
 
 
-def grids_figure(rows, grids, output):
-    """One picture of the smallest size's sample grids after the longest budget: a row
+def grids_figure(rows, grids, output, size):
+    """One picture of the sample grids of `size` images after its longest budget: a row
     per family, a column per augmentation, each titled with its fid10k (the README's
     view of the table)."""
     import matplotlib
@@ -118,7 +120,6 @@ def grids_figure(rows, grids, output):
     import matplotlib.image
     import matplotlib.pyplot as plt
 
-    size = min(r["size"] for r in rows)
     minutes = max(r["minutes"] for r in rows if r["size"] == size)
     shown = {
         (r["family"], r["augment"]): r
@@ -298,8 +299,9 @@ def main():
             rows.append(row)
     if rows:
         write_results(rows, output, copying)  # also when every row was already there
+    if any(r["size"] == FLAGS.grid_size for r in rows):
         grids = ROOT / FLAGS.grids
-        grids_figure(rows, grids, grids / "grids.png")
+        grids_figure(rows, grids, grids / "grids.png", FLAGS.grid_size)
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ def test_the_table_orders_rows_and_compares_each_augmentation_with_none_at_its_b
     assert lines[-1] == copied
 
 
-def test_the_grids_figure_shows_each_setting_of_the_smallest_size_and_longest_budget(tmp_path):
+def test_the_grids_figure_shows_each_setting_of_its_size_at_the_longest_budget(tmp_path):
     import numpy as np
     from PIL import Image
 
@@ -54,7 +54,7 @@ def test_the_grids_figure_shows_each_setting_of_the_smallest_size_and_longest_bu
         Image.fromarray(pixels).save(tmp_path / name)
     output = tmp_path / "grids.png"
 
-    small_data.grids_figure(rows, tmp_path, output)
+    small_data.grids_figure(rows, tmp_path, output, 1000)
 
     width, height = Image.open(output).size
     assert (width, height) == (2 * 260, 2 * 280)  # 2 families x 2 settings, 1,000 images, 30 min
