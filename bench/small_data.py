@@ -266,6 +266,12 @@ def copying_floors(sizes):
     return floors
 
 
+def floor_sizes(rows, sizes):
+    """The sizes whose copying floors the tables show: this invocation's and every
+    size already in the table (a 5,000-only pass keeps the 1,000 images' floor)."""
+    return sorted({int(size) for size in sizes} | {row["size"] for row in rows})
+
+
 def _rate_key(family, augment):
     return f"{family}_{augment}_batch{FLAGS.batch_size}"
 
@@ -279,7 +285,7 @@ def main():
     runs_dir = output.parent / "small_data_runs"
     rates = measured_rates(output)
     sizes = sorted(int(s) for s in FLAGS.sizes)
-    copying = copying_floors(sizes)
+    copying = copying_floors(floor_sizes(rows, sizes))
     budgets = sorted(float(m) for m in FLAGS.minutes)
     for family, augment in itertools.product(FLAGS.families, FLAGS.augments):
         rate = rates[_rate_key(family, augment)]

@@ -79,3 +79,10 @@ def test_the_summary_shows_each_sizes_longest_budget_and_marks_the_best_augmenta
     assert lines[3] == "| SAGAN | 20.00 |  |  |  |  |  |"
     assert lines[4] == "| copying the training images | 3.50 |  |  | 1.25 |  |  |"
     assert len(small_data.summary(rows).splitlines()) == 4  # no copying row without floors
+
+
+def test_a_pass_over_one_size_keeps_the_copying_floor_of_every_size_in_the_table():
+    rows = [_row("dcgan", 1000, "none", 10.0), _row("dcgan", 5000, "none", 4.0)]
+
+    assert small_data.floor_sizes(rows, ["5000"]) == [1000, 5000]
+    assert small_data.floor_sizes([], ["5000", "1000"]) == [1000, 5000]
